@@ -1,0 +1,295 @@
+// Command ting runs the Ting information system: the web server and the tools around it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"ting/internal/access"
+	"ting/internal/auth"
+	"ting/internal/config"
+	"ting/internal/demo"
+	"ting/internal/org"
+	"ting/internal/store"
+	"ting/internal/web"
+)
+
+const usage = `ting — information system for multi-level prevention programmes
+
+usage:
+  ting serve [--demo] [flags]          run the web server (--demo loads CP-TING Phase II)
+  ting migrate up|status [flags]       apply or list database migrations
+  ting demo [flags]                    load the demonstration programme and exit
+  ting user create --username U --name N --role R --unit CODE [--partner ID] [--password P]
+  ting user reset --username U [--password P]
+  ting backup --out FILE [flags]       consistent copy of the SQLite database
+  ting help
+
+shared flags (each with its environment variable):
+  --addr      TING_ADDR          listen address (default 127.0.0.1:8080)
+  --data      TING_DATA          data directory for embedded SQLite (default ./data)
+  --database  TING_DATABASE_URL  postgres://… to use PostgreSQL instead of SQLite
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "serve":
+		err = serve(ctx, args)
+	case "migrate":
+		err = migrate(ctx, args)
+	case "demo":
+		err = demoCmd(ctx, args)
+	case "user":
+		err = userCmd(ctx, args)
+	case "backup":
+		err = backup(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "ting: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ting:", err)
+		os.Exit(1)
+	}
+}
+
+func logger(cfg *config.Config) *slog.Logger {
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+}
+
+// open connects to the configured database and brings its schema up to date.
+func open(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.Database, cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	cfg := config.Register(fs)
+	withDemo := fs.Bool("demo", false, "create (idempotently) the CP-TING Phase II demonstration programme and print its logins")
+	fs.Parse(args)
+	log := logger(cfg)
+	slog.SetDefault(log)
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *withDemo {
+		creds, err := demo.Load(ctx, db)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		printCredentials(creds)
+	}
+	srv, err := web.New(db, web.Options{Logger: log, SecureCookies: cfg.Secure, Version: "dev"})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	go srv.PurgeSessions(ctx, time.Hour)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("ting listening", "url", "http://"+ln.Addr().String(), "database", db.Dialect)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printCredentials(creds []demo.Credential) {
+	fmt.Println("Demonstration programme CP-TING Phase II is loaded. Sign in with:")
+	for _, c := range creds {
+		fmt.Printf("  %-22s %-16s %-20s %s\n", c.Role, c.Username, c.Password, c.Unit)
+	}
+}
+
+func migrate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ExitOnError)
+	cfg := config.Register(fs)
+	fs.Parse(args)
+	sub := fs.Arg(0)
+	if sub == "" {
+		sub = "up"
+	}
+	db, err := store.Open(ctx, cfg.Database, cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch sub {
+	case "up":
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		fallthrough
+	case "status":
+		st, err := db.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			state := "pending"
+			if s.Applied {
+				state = "applied " + s.At
+			}
+			fmt.Printf("%05d  %-40s %s\n", s.Version, s.Name, state)
+		}
+		return nil
+	default:
+		return fmt.Errorf("migrate: unknown subcommand %q (up, status)", sub)
+	}
+}
+
+func demoCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ExitOnError)
+	cfg := config.Register(fs)
+	fs.Parse(args)
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	creds, err := demo.Load(ctx, db)
+	if err != nil {
+		return err
+	}
+	printCredentials(creds)
+	return nil
+}
+
+func userCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("user: create or reset")
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("user "+sub, flag.ExitOnError)
+	cfg := config.Register(fs)
+	username := fs.String("username", "", "login name")
+	name := fs.String("name", "", "full name (create)")
+	role := fs.String("role", "", "role (create): "+roleNames())
+	unit := fs.String("unit", "", "code of the unit the user is bound to (create)")
+	partner := fs.Int64("partner", 0, "partner id the user reports for (create, optional)")
+	password := fs.String("password", "", "password; prompted for when empty")
+	lang := fs.String("lang", "", "preferred language zh|en (create, optional)")
+	fs.Parse(args[1:])
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pw := *password
+	if pw == "" {
+		if pw, err = readPassword(); err != nil {
+			return err
+		}
+	}
+	svc := auth.New(db)
+	switch sub {
+	case "create":
+		u, err := org.New(db).UnitByCode(ctx, access.System, *unit)
+		if err != nil {
+			return fmt.Errorf("--unit %q: %w", *unit, err)
+		}
+		created, err := svc.CreateUser(ctx, access.System, auth.UserInput{Username: *username, DisplayName: *name, Password: pw,
+			Role: access.Role(*role), UnitID: u.ID, PartnerID: *partner, Lang: *lang})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("created user %s (%s) at %s\n", created.Username, created.Role, u.NameEN)
+		return nil
+	case "reset":
+		if err := svc.ResetPassword(ctx, access.System, *username, pw); err != nil {
+			return err
+		}
+		fmt.Printf("password of %s reset; lock-out cleared\n", *username)
+		return nil
+	default:
+		return fmt.Errorf("user: unknown subcommand %q (create, reset)", sub)
+	}
+}
+
+func roleNames() string {
+	var s []string
+	for _, r := range access.Roles {
+		s = append(s, string(r))
+	}
+	return strings.Join(s, ", ")
+}
+
+func readPassword() (string, error) {
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		return "", fmt.Errorf("no --password given and standard input is not a terminal")
+	}
+	fmt.Fprint(os.Stderr, "password: ")
+	b, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	return string(b), err
+}
+
+func backup(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("backup", flag.ExitOnError)
+	cfg := config.Register(fs)
+	out := fs.String("out", "", "file to write (must not exist)")
+	fs.Parse(args)
+	if *out == "" {
+		*out = filepath.Join(cfg.Data, "backup-"+time.Now().UTC().Format("20060102-150405")+".db")
+	}
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("backup: %s already exists", *out)
+	}
+	db, err := store.Open(ctx, cfg.Database, cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, *out); err != nil {
+		return err
+	}
+	fmt.Println("backup written to", *out)
+	return nil
+}

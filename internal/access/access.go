@@ -1,0 +1,110 @@
+// Package access defines who may do what: the roles of the programme network, their
+// permissions, and the Actor every domain call receives. Scope is an organisation subtree,
+// identified by the materialised path of the actor's unit. It holds no storage and no HTTP.
+package access
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrForbidden means the actor lacks the permission for an action. Records outside the
+// actor's subtree are reported as not found instead, so their existence does not leak.
+var ErrForbidden = errors.New("forbidden")
+
+// Role is what a user does in the programme.
+type Role string
+
+const (
+	NationalAdmin     Role = "national_admin"
+	NationalOfficer   Role = "national_officer"
+	ProvincialOfficer Role = "provincial_officer"
+	AgencyReporter    Role = "agency_reporter"
+	Caseworker        Role = "caseworker"
+	CommitteeMember   Role = "committee_member"
+	Donor             Role = "donor"
+	Evaluator         Role = "evaluator"
+)
+
+// Roles lists every role in display order.
+var Roles = []Role{NationalAdmin, NationalOfficer, ProvincialOfficer, AgencyReporter, Caseworker, CommitteeMember, Donor, Evaluator}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Permission names one kind of action.
+type Permission string
+
+const (
+	ViewNetwork     Permission = "network.view"    // units, partners, committees, offices
+	EditUnits       Permission = "units.edit"      // create, rename, move, close units
+	EditPartners    Permission = "partners.edit"   // partners
+	EditCommittees  Permission = "committees.edit" // committees, members, meetings
+	EditOffices     Permission = "offices.edit"    // project offices and staff
+	ImportNetwork   Permission = "network.import"  // CSV/XLSX import of units and partners
+	ManageUsers     Permission = "users.manage"    // accounts and their scope
+	ViewAudit       Permission = "audit.view"      // the audit log
+	ManageOwnTokens Permission = "tokens.own"      // API tokens for oneself
+)
+
+var grants = map[Role][]Permission{
+	NationalAdmin:     {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageUsers, ViewAudit, ManageOwnTokens},
+	NationalOfficer:   {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens},
+	ProvincialOfficer: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens},
+	AgencyReporter:    {ViewNetwork, ManageOwnTokens},
+	Caseworker:        {ViewNetwork},
+	CommitteeMember:   {ViewNetwork},
+	Donor:             {ViewNetwork, ManageOwnTokens},
+	Evaluator:         {ViewNetwork, ManageOwnTokens},
+}
+
+// Has reports whether the role grants p.
+func (r Role) Has(p Permission) bool {
+	for _, g := range grants[r] {
+		if g == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Actor is the authenticated user on whose behalf a domain call runs.
+type Actor struct {
+	UserID    int64
+	PublicID  string // opaque id written to the audit log
+	Username  string
+	Role      Role
+	UnitID    int64
+	UnitPath  string // materialised path of the actor's unit, e.g. "/1/4/"
+	PartnerID int64  // 0 when not bound to a partner
+}
+
+// System is the actor for the demo loader, migrations and command-line tools.
+var System = Actor{PublicID: "system", Username: "system", Role: NationalAdmin, UnitPath: "/"}
+
+// Can reports whether the actor's role grants p.
+func (a Actor) Can(p Permission) bool { return a.Role.Has(p) }
+
+// Sees reports whether a unit with the given path lies in the actor's subtree.
+func (a Actor) Sees(unitPath string) bool {
+	return a.UnitPath != "" && strings.HasPrefix(unitPath, a.UnitPath)
+}
+
+// Require returns ErrForbidden unless the actor has p.
+func (a Actor) Require(p Permission) error {
+	if !a.Can(p) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// PathPattern is a LIKE pattern matching every unit in the actor's subtree. Paths hold only
+// digits and slashes, so no escaping is needed.
+func (a Actor) PathPattern() string { return a.UnitPath + "%" }

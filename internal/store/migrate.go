@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// MigrationFS returns the migration folder for a dialect.
+func MigrationFS(d Dialect) fs.FS {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d))
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+func (db *DB) provider() (*goose.Provider, error) {
+	gd := goose.DialectSQLite3
+	if db.Dialect == Postgres {
+		gd = goose.DialectPostgres
+	}
+	return goose.NewProvider(gd, db.W, MigrationFS(db.Dialect))
+}
+
+// Migrate applies every pending migration.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.provider()
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate up: %w", err)
+	}
+	return nil
+}
+
+// MigrationStatus is one line of `ting migrate status`.
+type MigrationStatus struct {
+	Version int64
+	Name    string
+	Applied bool
+	At      string
+}
+
+// Status lists every migration and whether it is applied.
+func (db *DB) Status(ctx context.Context) ([]MigrationStatus, error) {
+	p, err := db.provider()
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MigrationStatus, 0, len(st))
+	for _, s := range st {
+		m := MigrationStatus{Version: s.Source.Version, Name: s.Source.Path, Applied: s.State == goose.StateApplied}
+		if m.Applied {
+			m.At = s.AppliedAt.UTC().Format("2006-01-02 15:04:05")
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Backup writes a consistent copy of the SQLite database to dest using VACUUM INTO.
+func (db *DB) Backup(ctx context.Context, dest string) error {
+	if db.Dialect != SQLite {
+		return fmt.Errorf("backup: use pg_dump for PostgreSQL (see README)")
+	}
+	_, err := db.W.ExecContext(ctx, "VACUUM INTO $1", dest)
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
+	return nil
+}
+
+var _ = sql.ErrNoRows

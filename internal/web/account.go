@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+
+	"ting/internal/access"
+	"ting/internal/auth"
+)
+
+func (s *Server) routesAccount() {
+	s.handle("GET /account", s.page(s.account))
+	s.handle("POST /account/tokens", s.page(s.tokenCreate))
+	s.handle("POST /account/tokens/{id}/revoke", s.page(s.tokenRevoke))
+}
+
+type accountData struct {
+	Tokens    []auth.Token
+	NewSecret string
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	s.renderAccount(w, r, a, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, a access.Actor, status int, secret string, err error) {
+	es, err := formErrors(err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	toks, err := s.auth.Tokens(r.Context(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "account", &Page{Title: reqCtx(r).tr.T("account.title"), Data: accountData{Tokens: toks, NewSecret: secret}, Errors: es})
+}
+
+func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	secret, err := s.auth.CreateToken(r.Context(), a, r.PostFormValue("name"))
+	if err != nil {
+		s.renderAccount(w, r, a, http.StatusUnprocessableEntity, "", err)
+		return
+	}
+	// The secret is shown once, on this response only.
+	s.renderAccount(w, r, a, http.StatusCreated, secret, nil)
+}
+
+func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	id, _ := pathID(r, "id")
+	if err := s.auth.RevokeToken(r.Context(), a, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "flash.revoked")
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
