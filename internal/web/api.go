@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"sort"
 	"strings"
 
 	"ting/internal/access"
@@ -16,8 +18,65 @@ import (
 	"ting/internal/valid"
 )
 
-//go:embed openapi.json
+// The OpenAPI document is assembled from openapi/*.json: 00_base.json holds the frame and each
+// area adds its own file with "paths" and "components.schemas", so areas document their routes
+// next to each other without editing one shared file.
+//
+//go:embed openapi/*.json
 var openapiFS embed.FS
+
+// OpenAPI returns the merged document.
+func OpenAPI() (map[string]any, error) {
+	files, err := fs.Glob(openapiFS, "openapi/*.json")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var doc map[string]any
+	for _, f := range files {
+		b, err := openapiFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var part map[string]any
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		if doc == nil {
+			doc = part
+			continue
+		}
+		if err := mergeSection(doc, part, "paths"); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		if c, ok := part["components"].(map[string]any); ok {
+			if err := mergeSection(doc["components"].(map[string]any), c, "schemas"); err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+		}
+	}
+	return doc, nil
+}
+
+// mergeSection copies part[key] entries into doc[key], refusing duplicates.
+func mergeSection(doc, part map[string]any, key string) error {
+	src, _ := part[key].(map[string]any)
+	if len(src) == 0 {
+		return nil
+	}
+	dst, _ := doc[key].(map[string]any)
+	if dst == nil {
+		dst = map[string]any{}
+		doc[key] = dst
+	}
+	for k, v := range src {
+		if _, dup := dst[k]; dup {
+			return fmt.Errorf("%s %q defined twice", key, k)
+		}
+		dst[k] = v
+	}
+	return nil
+}
 
 // apiErrorBody is the one error shape of the JSON API. For validation failures errors lists
 // every broken rule; code/message/field describe the first.
@@ -153,9 +212,12 @@ func (s *Server) routesAPI() {
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
-	b, _ := openapiFS.ReadFile("openapi.json")
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(b)
+	doc, err := OpenAPI()
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, doc)
 }
 
 type meBody struct {
