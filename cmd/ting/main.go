@@ -44,15 +44,30 @@ shared flags (each with its environment variable):
   --database  TING_DATABASE_URL  postgres://… to use PostgreSQL instead of SQLite
 `
 
+// errUsage marks a mistake in the command line itself (exit status 2).
+var errUsage = errors.New("usage")
+
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if errors.Is(err, errUsage) {
+		fmt.Fprintf(os.Stderr, "ting: %v\n\n%s", err, usage)
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ting:", err)
+		os.Exit(1)
+	}
+}
+
+// run executes one command; it is main without the process exit, so tests can call it.
+func run(ctx context.Context, argv []string) error {
+	if len(argv) == 0 {
+		return fmt.Errorf("%w: no command", errUsage)
+	}
 	var err error
-	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	switch cmd, args := argv[0], argv[1:]; cmd {
 	case "serve":
 		err = serve(ctx, args)
 	case "migrate":
@@ -66,13 +81,9 @@ func main() {
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
-		fmt.Fprintf(os.Stderr, "ting: unknown command %q\n\n%s", cmd, usage)
-		os.Exit(2)
+		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ting:", err)
-		os.Exit(1)
-	}
+	return err
 }
 
 func logger(cfg *config.Config) *slog.Logger {
@@ -96,10 +107,12 @@ func open(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 }
 
 func serve(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg := config.Register(fs)
 	withDemo := fs.Bool("demo", false, "create (idempotently) the CP-TING Phase II demonstration programme and print its logins")
-	fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	log := logger(cfg)
 	slog.SetDefault(log)
 	db, err := open(ctx, cfg)
@@ -149,9 +162,11 @@ func printCredentials(creds []demo.Credential) {
 }
 
 func migrate(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ExitOnError)
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	cfg := config.Register(fs)
-	fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	sub := fs.Arg(0)
 	if sub == "" {
 		sub = "up"
@@ -186,9 +201,11 @@ func migrate(ctx context.Context, args []string) error {
 }
 
 func demoCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ExitOnError)
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	cfg := config.Register(fs)
-	fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	db, err := open(ctx, cfg)
 	if err != nil {
 		return err
@@ -204,10 +221,10 @@ func demoCmd(ctx context.Context, args []string) error {
 
 func userCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("user: create or reset")
+		return fmt.Errorf("%w: user create|reset", errUsage)
 	}
 	sub := args[0]
-	fs := flag.NewFlagSet("user "+sub, flag.ExitOnError)
+	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
 	cfg := config.Register(fs)
 	username := fs.String("username", "", "login name")
 	name := fs.String("name", "", "full name (create)")
@@ -216,7 +233,9 @@ func userCmd(ctx context.Context, args []string) error {
 	partner := fs.Int64("partner", 0, "partner id the user reports for (create, optional)")
 	password := fs.String("password", "", "password; prompted for when empty")
 	lang := fs.String("lang", "", "preferred language zh|en (create, optional)")
-	fs.Parse(args[1:])
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	db, err := open(ctx, cfg)
 	if err != nil {
 		return err
@@ -272,10 +291,12 @@ func readPassword() (string, error) {
 }
 
 func backup(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("backup", flag.ExitOnError)
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	cfg := config.Register(fs)
 	out := fs.String("out", "", "file to write (must not exist)")
-	fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	if *out == "" {
 		*out = filepath.Join(cfg.Data, "backup-"+time.Now().UTC().Format("20060102-150405")+".db")
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/BurntSushi/toml"
@@ -92,7 +91,12 @@ func (t Tr) Has(key string) bool {
 // FieldError says a validation failure in the user's language, naming the field and the rule.
 func (t Tr) FieldError(e valid.FieldError) string {
 	field := t.T("field." + e.Field)
-	msg := t.T("rule."+e.Rule, "Field", field, "Param", e.Param)
+	param := e.Param
+	// Rules that name a level (below_parent) give its key; say it in the reader's language.
+	if t.Has("level." + param) {
+		param = t.T("level." + param)
+	}
+	msg := t.T("rule."+e.Rule, "Field", field, "Param", param)
 	if e.Row > 0 {
 		return t.T("import.row_error", "Row", e.Row, "Message", msg)
 	}
@@ -132,4 +136,3 @@ func other(lang string) string {
 	return "en"
 }
 
-var _ = strings.TrimSpace

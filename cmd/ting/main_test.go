@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"ting/internal/auth"
+	"ting/internal/store"
+)
+
+func TestCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	data := "--data=" + dir
+	if err := run(ctx, []string{"migrate", "up", data}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"migrate", "status", data}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"migrate", "sideways", data}); err == nil {
+		t.Fatal("unknown migrate subcommand accepted")
+	}
+	if err := run(ctx, []string{"frobnicate"}); !errors.Is(err, errUsage) {
+		t.Fatalf("unknown command: %v", err)
+	}
+	if err := run(ctx, []string{"serve", "--no-such-flag"}); !errors.Is(err, errUsage) {
+		t.Fatalf("unknown flag: %v", err)
+	}
+	// A user needs a unit; the demo provides the national one.
+	if err := run(ctx, []string{"demo", data}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"user", "create", data, "--username=wang", "--name=王芳", "--role=evaluator", "--unit=CN", "--password=evaluate-2012"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"user", "create", data, "--username=li", "--name=x", "--role=evaluator", "--unit=NOWHERE", "--password=evaluate-2012"}); err == nil {
+		t.Fatal("user bound to an unknown unit")
+	}
+	if err := run(ctx, []string{"user", "reset", data, "--username=wang", "--password=new-password-1"}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.New(db).Login(ctx, "wang", "new-password-1"); err != nil {
+		t.Fatalf("login after reset: %v", err)
+	}
+	db.Close()
+
+	out := filepath.Join(t.TempDir(), "copy.db")
+	if err := run(ctx, []string{"backup", data, "--out=" + out}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"backup", data, "--out=" + out}); err == nil {
+		t.Fatal("backup overwrote an existing file")
+	}
+	cp, err := store.OpenSQLite(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	var users int
+	if err := cp.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE username = 'wang'").Scan(&users); err != nil || users != 1 {
+		t.Fatalf("backup lacks the user: %d %v", users, err)
+	}
+}
+
+// TestServeShutsDownGracefully starts the server, waits for /healthz, cancels the context
+// (as SIGTERM does) and expects a clean return.
+func TestServeShutsDownGracefully(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--data=" + t.TempDir(), "--addr=" + addr}) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://%s/healthz", addr))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("healthz %d", resp.StatusCode)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
