@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -100,6 +101,9 @@ func (s *Server) Handler() http.Handler {
 	h = s.sessions.LoadAndSave(h)
 	h = csrf(h)
 	h = s.recoverer(h)
+	// Pages and JSON compress several-fold; on a weak rural connection that matters more
+	// than the CPU it costs.
+	h = gzhttp.GzipHandler(h)
 	h = s.logRequests(h)
 	return h
 }
