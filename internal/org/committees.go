@@ -364,18 +364,10 @@ func (s *Service) UpdateMember(ctx context.Context, a access.Actor, memberID int
 	}
 	var after Member
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT "+memberCols+" FROM committee_members WHERE id = $1", memberID)
+		before, err := queryOne(ctx, tx, scanMembers, "member", memberID, "SELECT "+memberCols+" FROM committee_members WHERE id = $1")
 		if err != nil {
 			return err
 		}
-		ms, err := scanMembers(rows)
-		if err != nil {
-			return err
-		}
-		if len(ms) == 0 {
-			return fmt.Errorf("member %d: %w", memberID, store.ErrNotFound)
-		}
-		before := ms[0]
 		c, err := s.committeeIn(ctx, tx, a, before.CommitteeID)
 		if err != nil {
 			return err
@@ -552,6 +544,24 @@ func (s *Service) DecisionMakers(ctx context.Context, a access.Actor, root int64
 	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM committee_members m JOIN committees c ON c.id = m.committee_id
 		JOIN org_units u ON u.id = c.unit_id WHERE m.until IS NULL AND u.path LIKE $1`, pattern).Scan(&n)
 	return n, err
+}
+
+// queryOne runs a query for the record with the given id and returns it, or a not-found
+// error naming what was sought.
+func queryOne[T any](ctx context.Context, q store.Queryer, scan func(*sql.Rows) ([]T, error), what string, id int64, query string) (T, error) {
+	var zero T
+	rows, err := q.QueryContext(ctx, query, id)
+	if err != nil {
+		return zero, fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	list, err := scan(rows)
+	if err != nil {
+		return zero, fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	if len(list) == 0 {
+		return zero, fmt.Errorf("%s %d: %w", what, id, store.ErrNotFound)
+	}
+	return list[0], nil
 }
 
 func nullID(id int64) any {

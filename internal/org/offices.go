@@ -250,18 +250,10 @@ func (s *Service) UpdatePosition(ctx context.Context, a access.Actor, id int64, 
 	}
 	var after Position
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, "SELECT "+positionCols+" FROM staff_positions WHERE id = $1", id)
+		before, err := queryOne(ctx, tx, scanPositions, "position", id, "SELECT "+positionCols+" FROM staff_positions WHERE id = $1")
 		if err != nil {
 			return err
 		}
-		ps, err := scanPositions(rows)
-		if err != nil {
-			return err
-		}
-		if len(ps) == 0 {
-			return fmt.Errorf("position %d: %w", id, store.ErrNotFound)
-		}
-		before := ps[0]
 		o, err := s.officeIn(ctx, tx, a, before.OfficeID)
 		if err != nil {
 			return err
