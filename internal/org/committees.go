@@ -322,6 +322,18 @@ func (s *Service) checkMemberPartner(ctx context.Context, tx *sql.Tx, a access.A
 	return nil
 }
 
+// Member returns one committee member, if the committee is in scope.
+func (s *Service) Member(ctx context.Context, a access.Actor, id int64) (Member, error) {
+	m, err := queryOne(ctx, s.db.R, scanMembers, "member", id, "SELECT "+memberCols+" FROM committee_members WHERE id = $1")
+	if err != nil {
+		return Member{}, err
+	}
+	if _, err := s.Committee(ctx, a, m.CommitteeID); err != nil {
+		return Member{}, fmt.Errorf("member %d: %w", id, store.ErrNotFound)
+	}
+	return m, nil
+}
+
 // AddMember puts a person on a committee.
 func (s *Service) AddMember(ctx context.Context, a access.Actor, committeeID int64, in MemberInput) (Member, error) {
 	if err := a.Require(access.EditCommittees); err != nil {

@@ -214,6 +214,18 @@ func normPosition(in *PositionInput) {
 	}
 }
 
+// Position returns one staff position, if its office is in scope.
+func (s *Service) Position(ctx context.Context, a access.Actor, id int64) (Position, error) {
+	p, err := queryOne(ctx, s.db.R, scanPositions, "position", id, "SELECT "+positionCols+" FROM staff_positions WHERE id = $1")
+	if err != nil {
+		return Position{}, err
+	}
+	if _, err := s.Office(ctx, a, p.OfficeID); err != nil {
+		return Position{}, fmt.Errorf("position %d: %w", id, store.ErrNotFound)
+	}
+	return p, nil
+}
+
 // AddPosition records that someone took up a title at an office.
 func (s *Service) AddPosition(ctx context.Context, a access.Actor, officeID int64, in PositionInput) (Position, error) {
 	if err := a.Require(access.EditOffices); err != nil {

@@ -135,4 +135,3 @@ func other(lang string) string {
 	}
 	return "en"
 }
-
