@@ -164,6 +164,7 @@ type unitShowData struct {
 	Partners   []org.Partner
 	Committees []org.Committee
 	Offices    []org.Office
+	Staff      map[int64][]org.Position // current holders per office
 	History    []org.Version
 	Parents    []org.Unit // candidate new parents for the move form
 	Today      string
@@ -209,6 +210,18 @@ func (s *Server) unitShowData(r *http.Request, a access.Actor, id int64) (unitSh
 	}
 	if d.Offices, err = s.org.Offices(ctx, a, id); err != nil {
 		return d, err
+	}
+	d.Staff = map[int64][]org.Position{}
+	for _, o := range d.Offices {
+		all, err := s.org.Staff(ctx, a, o.ID)
+		if err != nil {
+			return d, err
+		}
+		for _, p := range all {
+			if p.EndOn == "" {
+				d.Staff[o.ID] = append(d.Staff[o.ID], p)
+			}
+		}
 	}
 	if d.History, err = s.org.History(ctx, a, id); err != nil {
 		return d, err
