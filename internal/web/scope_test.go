@@ -1,0 +1,439 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"ting/internal/access"
+	"ting/internal/auth"
+	"ting/internal/org"
+	"ting/internal/store"
+	"ting/internal/store/storetest"
+)
+
+// fxScopeTables are the tables a refused request must leave untouched.
+var fxScopeTables = []string{"org_units", "org_unit_versions", "partners", "committees", "committee_members", "committee_meetings",
+	"meeting_attendance", "meeting_decisions", "project_offices", "staff_positions", "users"}
+
+// fxScopeWrites are the collections whose writes name a network record in their body, so a
+// write to them with Jiangsu ids touches Jiangsu even when the path carries no id.
+var fxScopeWrites = []string{"units", "partners", "committees", "members", "meetings", "offices", "positions", "staff", "move", "close", "users"}
+
+// fxScopeIDs are the Jiangsu records a route's parameters are filled with.
+type fxScopeIDs struct {
+	net     fxNet
+	tokenID int64 // a token of the Jiangsu officer
+	userID  int64 // the Jiangsu officer
+	date    string
+	today   string
+}
+
+// fxScopeParam fills one path wildcard. The kind of record follows from the literal segment
+// before the wildcard (/committees/{id}/members/{member} → a member); a route whose wildcard
+// is not known here fails the walk, so new routes cannot slip past it unchecked.
+func (ids fxScopeIDs) fxScopeParam(prev, name string) (value string, record bool, ok bool) {
+	n := ids.net
+	id := func(v int64) (string, bool, bool) { return strconv.FormatInt(v, 10), true, true }
+	switch prev {
+	case "units":
+		return id(n.JiangsuCity.ID)
+	case "partners":
+		return id(n.Partner.ID)
+	case "committees":
+		return id(n.Committee.ID)
+	case "members":
+		return id(n.Member.ID)
+	case "meetings":
+		return id(n.Meeting.ID)
+	case "offices":
+		return id(n.Office.ID)
+	case "positions", "staff":
+		return id(n.Position.ID)
+	case "tokens":
+		return id(ids.tokenID)
+	case "users":
+		return id(ids.userID)
+	case "as-of":
+		return ids.date, false, true
+	case "lang":
+		return "en", false, true
+	}
+	switch name {
+	case "date":
+		return ids.date, false, true
+	case "lang":
+		return "en", false, true
+	}
+	return "", false, false
+}
+
+// fxScopeRequest is one request of the walk.
+type fxScopeRequest struct {
+	route  string
+	method string
+	url    string
+	api    bool
+	record bool // touches a Jiangsu record: must be refused
+	form   url.Values
+	json   any
+	raw    []byte // a file upload: sent as is with contentType
+	ctype  string
+	// import reports refuse rows with 422 and a row-by-row report rather than 404
+	import422 bool
+}
+
+func (ids fxScopeIDs) fxScopeRequests(method, pattern string, api bool) ([]fxScopeRequest, error) {
+	if method == "" {
+		method = http.MethodGet
+	}
+	route := method + " " + pattern
+	segs := strings.Split(pattern, "/")
+	out := make([]string, len(segs))
+	record := false
+	lastLiteral := ""
+	for i, seg := range segs {
+		if !strings.HasPrefix(seg, "{") {
+			out[i] = seg
+			if seg != "" {
+				lastLiteral = seg
+			}
+			continue
+		}
+		name := strings.TrimSuffix(strings.Trim(seg, "{}"), "...")
+		if name == "$" {
+			continue
+		}
+		prev := ""
+		if i > 0 {
+			prev = segs[i-1]
+		}
+		v, rec, ok := ids.fxScopeParam(prev, name)
+		if !ok {
+			return nil, fmt.Errorf("route %q: the scope walk does not know which Jiangsu record fills {%s} after %q: add it to fxScopeParam", route, name, prev)
+		}
+		out[i] = v
+		record = record || rec
+	}
+	path := strings.Join(out, "/")
+	n := ids.net
+	jsCity := strconv.FormatInt(n.JiangsuCity.ID, 10)
+	base := fxScopeRequest{route: route, method: method, url: path, api: api, record: record}
+
+	if method == http.MethodGet || method == http.MethodHead {
+		if strings.HasSuffix(path, "/new") {
+			// Forms for new records name where the record will sit.
+			base.url += "?" + url.Values{"parent": {jsCity}, "unit": {jsCity}}.Encode()
+			base.record = true
+			return []fxScopeRequest{base}, nil
+		}
+		if record {
+			return []fxScopeRequest{base}, nil
+		}
+		// A listing: once as is, once filtered to Jiangsu.
+		filtered := base
+		filtered.url += "?" + url.Values{"unit": {jsCity}, "root": {strconv.FormatInt(n.Jiangsu.ID, 10)}}.Encode()
+		return []fxScopeRequest{base, filtered}, nil
+	}
+
+	if slices.Contains(fxScopeWrites, lastLiteral) {
+		base.record = true
+	}
+	if strings.Contains(pattern, "/import") {
+		return ids.fxScopeImports(base, lastLiteral)
+	}
+	if api {
+		body, err := ids.fxScopeJSON(lastLiteral)
+		if err != nil {
+			return nil, fmt.Errorf("route %q: %w", route, err)
+		}
+		base.json = body
+		base.record = true
+	} else {
+		base.form = ids.fxScopeForm()
+	}
+	return []fxScopeRequest{base}, nil
+}
+
+// fxScopeImports are uploads that place new records in Jiangsu and rewrite Jiangsu's own
+// records by their codes.
+func (ids fxScopeIDs) fxScopeImports(base fxScopeRequest, kind string) ([]fxScopeRequest, error) {
+	files := map[string]string{
+		"units": "code,level,parent_code,name_zh,name_en\n" +
+			"FXAH-X1,county," + fxJSCityCode + ",越界测试,Cross scope attempt\n" +
+			fxJSCityCode + ",municipal," + fxJSCode + ",越界改名,Cross scope rename\n",
+		"partners": "code,unit_code,type,name_zh,name_en\n" +
+			"FXAH-X2," + fxJSCityCode + ",cso,越界测试,Cross scope attempt\n" +
+			fxJSPartnerCode + "," + fxJSCityCode + ",womens_federation,越界改名,Cross scope rename\n",
+	}
+	base.record, base.import422 = true, true
+	if base.api {
+		f, ok := files[kind]
+		if !ok {
+			return nil, fmt.Errorf("route %q: the scope walk has no file for imports of %q: add one to fxScopeImports", base.route, kind)
+		}
+		base.raw, base.ctype = []byte(f), "text/csv"
+		return []fxScopeRequest{base}, nil
+	}
+	var out []fxScopeRequest
+	for _, k := range []string{"units", "partners"} {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("kind", k)
+		fw, err := mw.CreateFormFile("file", k+".csv")
+		if err != nil {
+			return nil, err
+		}
+		fw.Write([]byte(files[k]))
+		mw.Close()
+		rq := base
+		rq.raw, rq.ctype = buf.Bytes(), mw.FormDataContentType()
+		out = append(out, rq)
+	}
+	return out, nil
+}
+
+// fxScopeForm is one form that serves every page's POST: each field a handler might read,
+// every reference pointing into Jiangsu.
+func (ids fxScopeIDs) fxScopeForm() url.Values {
+	n := ids.net
+	s := func(v int64) []string { return []string{strconv.FormatInt(v, 10)} }
+	return url.Values{
+		"parent_id": s(n.Jiangsu.ID), "unit_id": s(n.JiangsuCity.ID), "partner_id": s(n.Partner.ID), "committee_id": s(n.Committee.ID),
+		"office_id": s(n.Office.ID), "member_id": s(n.Member.ID), "meeting_id": s(n.Meeting.ID), "position_id": s(n.Position.ID),
+		"present": s(n.Member.ID), "code": {"FXAH-X1"}, "level": {"county"}, "name_zh": {"越界测试"}, "name_en": {"Cross scope attempt"},
+		"effective": {ids.today}, "type": {"cso"}, "kind": {"provincial"}, "active": {"1"}, "person_name": {"越界测试人"},
+		"role": {"member"}, "since": {ids.today}, "until": {ids.today}, "held_on": {ids.today}, "established_on": {ids.today},
+		"location": {"x"}, "decision": {"x"}, "title": {"npo"}, "holder": {"越界测试人"}, "start_on": {ids.today}, "end_on": {ids.today},
+		"name": {"fx cross scope"}, "username": {"fxcross"}, "display_name": {"FX cross"}, "password": {"cross-scope-password"},
+		"next": {"/units/" + strconv.FormatInt(n.JiangsuCity.ID, 10)},
+	}
+}
+
+// fxScopeJSON is the API body for a write to collection (the last literal path segment). The
+// API refuses unknown fields and some updates want every field, so each shape is the full
+// record of its endpoint.
+func (ids fxScopeIDs) fxScopeJSON(collection string) (map[string]any, error) {
+	n := ids.net
+	switch collection {
+	case "units":
+		return map[string]any{"code": "FXAH-X1", "level": "county", "parent_id": n.JiangsuCity.ID, "name_zh": "越界测试", "name_en": "Cross scope attempt",
+			"effective": ids.today}, nil
+	case "move":
+		return map[string]any{"parent_id": n.Jiangsu.ID, "effective": ids.today}, nil
+	case "close":
+		return map[string]any{"effective": ids.today}, nil
+	case "partners":
+		return map[string]any{"code": "FXAH-X1", "unit_id": n.JiangsuCity.ID, "type": "cso", "name_zh": "越界测试", "name_en": "Cross scope attempt"}, nil
+	case "committees":
+		return map[string]any{"unit_id": n.JiangsuCity.ID, "name_zh": "越界测试", "name_en": "Cross scope attempt", "established_on": ids.today}, nil
+	case "members":
+		return map[string]any{"person_name": "越界测试人", "title": "", "partner_id": n.Partner.ID, "role": "member", "since": ids.today, "until": ""}, nil
+	case "meetings":
+		return map[string]any{"held_on": ids.today, "location": "x", "present": []int64{n.Member.ID}, "decisions": []map[string]any{{"text": "x"}}}, nil
+	case "offices":
+		return map[string]any{"unit_id": n.JiangsuCity.ID, "kind": "provincial", "name_zh": "越界测试", "name_en": "Cross scope attempt"}, nil
+	case "positions", "staff":
+		return map[string]any{"title": "npo", "holder": "越界测试人", "funded_by": "", "start_on": ids.today, "end_on": "", "note": ""}, nil
+	}
+	return nil, fmt.Errorf("the scope walk has no JSON body for writes to %q: add one to fxScopeJSON", collection)
+}
+
+func fxCountRows(t *testing.T, db *store.DB) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, tbl := range fxScopeTables {
+		var n int
+		if err := db.R.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+tbl).Scan(&n); err != nil {
+			t.Fatalf("count %s: %v", tbl, err)
+		}
+		out[tbl] = n
+	}
+	return out
+}
+
+// fxScopeRules are the refusals a 422 may give for Jiangsu records named in a body: no such
+// record in the caller's area, or (for codes, which are unique across the country) the code
+// is taken or lies outside the area.
+var fxScopeRules = []string{"not_found", "unique", "outside_scope"}
+
+// fxRefusedAsNotFound reports whether an API 422 refuses only for fxScopeRules, which leak
+// nothing the caller did not send.
+func fxRefusedAsNotFound(t *testing.T, r fxResp) bool {
+	var body apiErrorBody
+	r.json(t, &body)
+	if body.Code != "validation" || len(body.Errors) == 0 {
+		return false
+	}
+	for _, e := range body.Errors {
+		if !slices.Contains(fxScopeRules, e.Rule) {
+			return false
+		}
+	}
+	return true
+}
+
+// fxJiangsuSnapshot reads Jiangsu's records as the system sees them, to prove a walk changed
+// none of them (row counts alone miss updates).
+func fxJiangsuSnapshot(t *testing.T, db *store.DB, n fxNet) string {
+	t.Helper()
+	ctx, svc, a := context.Background(), org.New(db), access.System
+	var parts []any
+	add := func(v any, err error) {
+		if err != nil {
+			t.Fatalf("snapshot: %v", err)
+		}
+		parts = append(parts, v)
+	}
+	add(svc.Unit(ctx, a, n.Jiangsu.ID))
+	add(svc.Unit(ctx, a, n.JiangsuCity.ID))
+	add(svc.History(ctx, a, n.JiangsuCity.ID))
+	add(svc.Partner(ctx, a, n.Partner.ID))
+	add(svc.Committee(ctx, a, n.Committee.ID))
+	add(svc.Members(ctx, a, n.Committee.ID))
+	add(svc.Meeting(ctx, a, n.Meeting.ID))
+	add(svc.Office(ctx, a, n.Office.ID))
+	add(svc.Staff(ctx, a, n.Office.ID))
+	b, err := json.Marshal(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestScopeWalk requests every route as the Anhui provincial officer with Jiangsu's records and
+// expects each to be refused without leaking or writing anything; then proves the same requests
+// reach the records for the Jiangsu officer, so the refusals are about scope and not a broken
+// fixture.
+func TestScopeWalk(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		app := fxServer(t, db)
+		n := fxNetwork(t, db)
+		jsUser := fxUser(t, db, "fxjs_officer", access.ProvincialOfficer, n.Jiangsu.ID)
+		ahUser := fxUser(t, db, "fxah_officer", access.ProvincialOfficer, n.Anhui.ID)
+		admin := fxUser(t, db, "fxnat_admin", access.NationalAdmin, n.National.ID)
+		jsSecret := fxToken(t, db, jsUser)
+		toks, err := auth.New(db).Tokens(ctx, jsUser.Actor())
+		if err != nil || len(toks) != 1 {
+			t.Fatalf("Jiangsu officer's tokens: %v %v", toks, err)
+		}
+		markers := append(slices.Clone(fxJiangsuMarkers), jsUser.Username)
+
+		ids := fxScopeIDs{net: n, tokenID: toks[0].ID, userID: jsUser.ID, date: "2012-06-30", today: time.Now().UTC().Format(time.DateOnly)}
+		ah := app.fxLogin(t, ahUser.Username, fxPassword)
+		ahAPI := app.fxBearer(t, fxToken(t, db, ahUser))
+		js := app.fxLogin(t, jsUser.Username, fxPassword)
+		jsAPI := app.fxBearer(t, jsSecret)
+		adm := app.fxLogin(t, admin.Username, fxPassword)
+		admAPI := app.fxBearer(t, fxToken(t, db, admin))
+
+		send := func(c *fxClient, rq fxScopeRequest) fxResp {
+			t.Helper()
+			switch {
+			case rq.raw != nil:
+				return c.do(t, rq.method, rq.url, rq.raw, rq.ctype)
+			case rq.json != nil:
+				return c.sendJSON(t, rq.method, rq.url, rq.json)
+			case rq.form != nil:
+				return c.postForm(t, rq.url, rq.form)
+			}
+			return c.do(t, rq.method, rq.url, nil, "")
+		}
+
+		before, snapshot := fxCountRows(t, db), fxJiangsuSnapshot(t, db, n)
+		var refusedGets []fxScopeRequest
+		walked := 0
+		for _, rt := range app.srv.Routes() {
+			reqs, err := ids.fxScopeRequests(rt.Method, rt.Path, rt.API)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			for _, rq := range reqs {
+				walked++
+				c := ah
+				if rq.api {
+					c = ahAPI
+				}
+				r := send(c, rq)
+				what := fmt.Sprintf("%s (%s %s) as the Anhui officer", rq.route, rq.method, rq.url)
+				// Echoing what the request itself sent (a code in an uploaded file) is no leak.
+				var sent []string
+				for _, m := range markers {
+					if !strings.Contains(string(rq.raw), m) {
+						sent = append(sent, m)
+					}
+				}
+				if leaks := fxLeaks(r.Body, sent); len(leaks) > 0 {
+					t.Errorf("%s: status %d, response shows Jiangsu's %q", what, r.Status, leaks)
+				}
+				if r.Status >= 500 {
+					t.Errorf("%s: status %d\n%s", what, r.Status, fxSnippet(r.Body))
+					continue
+				}
+				if rq.record {
+					refused := r.Status == http.StatusForbidden || r.Status == http.StatusNotFound ||
+						rq.api && r.Status == http.StatusUnprocessableEntity && fxRefusedAsNotFound(t, r) ||
+						!rq.api && rq.import422 && r.Status == http.StatusUnprocessableEntity
+					if !refused {
+						t.Errorf("%s: status %d, want 403 or 404 (Location %q)\n%s", what, r.Status, r.location(), fxSnippet(r.Body))
+					} else if rq.method == http.MethodGet {
+						refusedGets = append(refusedGets, rq)
+					}
+				}
+				if rt.Method+" "+rt.Path == "POST /logout" {
+					ah.fxSignIn(t, ahUser.Username, fxPassword)
+					continue
+				}
+				if !rq.api && r.Status == http.StatusSeeOther && strings.HasPrefix(r.location(), "/login") {
+					t.Fatalf("%s: redirected to %s: the session was lost and the rest of the walk would prove nothing", what, r.location())
+				}
+			}
+		}
+		if after := fxCountRows(t, db); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("the Anhui officer's walk changed rows:\nbefore %v\nafter  %v", before, after)
+		}
+		if after := fxJiangsuSnapshot(t, db, n); after != snapshot {
+			t.Errorf("the Anhui officer's walk changed Jiangsu's records:\nbefore %s\nafter  %s", snapshot, after)
+		}
+		if walked < 20 || len(refusedGets) < 8 {
+			t.Fatalf("the walk covered %d requests and %d refused reads: the route list looks wrong", walked, len(refusedGets))
+		}
+
+		// Every read refused to Anhui is open to Jiangsu's own officer (or, for admin pages, the
+		// national admin).
+		for _, rq := range refusedGets {
+			c, c2 := js, adm
+			if rq.api {
+				c, c2 = jsAPI, admAPI
+			}
+			if r := send(c, rq); r.Status == http.StatusOK {
+				continue
+			}
+			if r := send(c2, rq); r.Status != http.StatusOK {
+				t.Errorf("%s (%s): status %d for the Jiangsu officer and the national admin, want 200: the fixture does not reach this route\n%s",
+					rq.route, rq.url, r.Status, fxSnippet(r.Body))
+			}
+		}
+		// The listings that showed Anhui nothing of Jiangsu do show it to Jiangsu.
+		for _, p := range []struct {
+			c    *fxClient
+			path string
+		}{{js, "/partners"}, {js, "/units/" + strconv.FormatInt(n.Jiangsu.ID, 10)}, {jsAPI, "/api/v1/units"}, {jsAPI, "/api/v1/partners"}} {
+			r := p.c.get(t, p.path)
+			if r.Status != http.StatusOK || len(fxLeaks(r.Body, markers)) == 0 {
+				t.Errorf("GET %s as the Jiangsu officer: status %d, no Jiangsu record shown\n%s", p.path, r.Status, fxSnippet(r.Body))
+			}
+		}
+	})
+}
