@@ -33,6 +33,8 @@ usage:
   ting serve [--demo] [flags]          run the web server (--demo loads CP-TING Phase II)
   ting migrate up|status [flags]       apply or list database migrations
   ting demo [flags]                    load the demonstration programme and exit
+  ting unit create --code C --level L --name-zh Z --name-en E [--parent CODE] [--tags T1,T2] [--effective DATE]
+                                       add a unit (the national unit first, on a new database)
   ting user create --username U --name N --role R --unit CODE [--partner ID] [--password P]
   ting user reset --username U [--password P]
   ting backup --out FILE [flags]       consistent copy of the SQLite database
@@ -76,6 +78,8 @@ func run(ctx context.Context, argv []string) error {
 		err = demoCmd(ctx, args)
 	case "user":
 		err = userCmd(ctx, args)
+	case "unit":
+		err = unitCmd(ctx, args)
 	case "backup":
 		err = backup(ctx, args)
 	case "help", "-h", "--help":
@@ -270,6 +274,51 @@ func userCmd(ctx context.Context, args []string) error {
 	default:
 		return fmt.Errorf("user: unknown subcommand %q (create, reset)", sub)
 	}
+}
+
+func unitCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("%w: unit create", errUsage)
+	}
+	fs := flag.NewFlagSet("unit create", flag.ContinueOnError)
+	cfg := config.Register(fs)
+	code := fs.String("code", "", "unit code, e.g. CN")
+	level := fs.String("level", "", "national, provincial, municipal, county or community")
+	parent := fs.String("parent", "", "code of the parent unit (empty only for the national unit)")
+	nameZH := fs.String("name-zh", "", "name in Chinese")
+	nameEN := fs.String("name-en", "", "name in English")
+	tags := fs.String("tags", "", "comma-separated tags: sending, receiving, pilot, light")
+	effective := fs.String("effective", "", "opening date YYYY-MM-DD (default today)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	lv, ok := org.ParseLevel(*level)
+	if !ok {
+		return fmt.Errorf("%w: --level must be national, provincial, municipal, county or community", errUsage)
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := org.New(db)
+	in := org.UnitInput{Code: *code, Level: lv, NameZH: *nameZH, NameEN: *nameEN, Effective: *effective}
+	if *tags != "" {
+		in.Tags = strings.Split(*tags, ",")
+	}
+	if *parent != "" {
+		p, err := svc.UnitByCode(ctx, access.System, *parent)
+		if err != nil {
+			return fmt.Errorf("--parent %q: %w", *parent, err)
+		}
+		in.ParentID = p.ID
+	}
+	u, err := svc.CreateUnit(ctx, access.System, in)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("created unit %s (%s) %s / %s\n", u.Code, u.Level.Key(), u.NameZH, u.NameEN)
+	return nil
 }
 
 func roleNames() string {

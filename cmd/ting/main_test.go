@@ -33,7 +33,20 @@ func TestCommands(t *testing.T) {
 	if err := run(ctx, []string{"serve", "--no-such-flag"}); !errors.Is(err, errUsage) {
 		t.Fatalf("unknown flag: %v", err)
 	}
-	// A user needs a unit; the demo provides the national one.
+	// A new database gets its national unit from the command line, then its first account.
+	if err := run(ctx, []string{"unit", "create", data, "--code=CN", "--level=national", "--name-zh=全国", "--name-en=National", "--effective=2010-01-01"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"unit", "create", data, "--code=AH", "--level=provincial", "--parent=CN", "--name-zh=安徽省", "--name-en=Anhui", "--tags=pilot,sending", "--effective=2010-01-01"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"unit", "create", data, "--code=AH2", "--level=provincial", "--parent=NOPE", "--name-zh=x", "--name-en=x"}); err == nil {
+		t.Fatal("unit under an unknown parent")
+	}
+	if err := run(ctx, []string{"unit", "create", data, "--code=X", "--level=galactic"}); !errors.Is(err, errUsage) {
+		t.Fatalf("unknown level: %v", err)
+	}
+	// The demo then loads around what exists.
 	if err := run(ctx, []string{"demo", data}); err != nil {
 		t.Fatal(err)
 	}
