@@ -253,6 +253,17 @@ func (s *Service) CreatePartnerTx(ctx context.Context, tx *sql.Tx, a access.Acto
 
 // UpdatePartner changes a partner's fields (including moving it to another unit in scope).
 func (s *Service) UpdatePartner(ctx context.Context, a access.Actor, id int64, in PartnerInput) (Partner, error) {
+	var after Partner
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		after, err = s.updatePartnerTx(ctx, tx, a, id, in)
+		return err
+	})
+	return after, err
+}
+
+// updatePartnerTx is UpdatePartner in the caller's transaction.
+func (s *Service) updatePartnerTx(ctx context.Context, tx *sql.Tx, a access.Actor, id int64, in PartnerInput) (Partner, error) {
 	if err := a.Require(access.EditPartners); err != nil {
 		return Partner{}, err
 	}
@@ -260,36 +271,33 @@ func (s *Service) UpdatePartner(ctx context.Context, a access.Actor, id int64, i
 	if es := CheckPartnerInput(in); es.Err() != nil {
 		return Partner{}, es
 	}
-	var after Partner
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		before, err := s.partnerIn(ctx, tx, a, id)
-		if err != nil {
-			return err
+	before, err := s.partnerIn(ctx, tx, a, id)
+	if err != nil {
+		return Partner{}, err
+	}
+	if in.UnitID != before.UnitID {
+		if err := s.checkPartnerUnit(ctx, tx, a, in.UnitID); err != nil {
+			return Partner{}, err
 		}
-		if in.UnitID != before.UnitID {
-			if err := s.checkPartnerUnit(ctx, tx, a, in.UnitID); err != nil {
-				return err
-			}
-		}
-		active := before.Active
-		if in.Active != nil {
-			active = *in.Active
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE partners SET code = $1, unit_id = $2, type = $3, sector = $4, name_zh = $5, name_en = $6,
-			contact = $7, notes = $8, active = $9, updated_at = $10 WHERE id = $11`,
-			in.Code, in.UnitID, in.Type, in.Sector, in.NameZH, in.NameEN, in.Contact, in.Notes, active, store.Now(), id)
-		if store.IsUnique(err) {
-			return valid.New("code", "unique", in.Code)
-		}
-		if err != nil {
-			return fmt.Errorf("update partner %d: %w", id, err)
-		}
-		if after, err = s.partnerIn(ctx, tx, a, id); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, a, "update", "partner", id, after.UnitID, before, after)
-	})
-	return after, err
+	}
+	active := before.Active
+	if in.Active != nil {
+		active = *in.Active
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE partners SET code = $1, unit_id = $2, type = $3, sector = $4, name_zh = $5, name_en = $6,
+		contact = $7, notes = $8, active = $9, updated_at = $10 WHERE id = $11`,
+		in.Code, in.UnitID, in.Type, in.Sector, in.NameZH, in.NameEN, in.Contact, in.Notes, active, store.Now(), id)
+	if store.IsUnique(err) {
+		return Partner{}, valid.New("code", "unique", in.Code)
+	}
+	if err != nil {
+		return Partner{}, fmt.Errorf("update partner %d: %w", id, err)
+	}
+	after, err := s.partnerIn(ctx, tx, a, id)
+	if err != nil {
+		return Partner{}, err
+	}
+	return after, audit.Record(ctx, tx, a, "update", "partner", id, after.UnitID, before, after)
 }
 
 // PartnerTypeValid reports whether t is a known partner type.

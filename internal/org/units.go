@@ -465,76 +465,83 @@ func lastVersionFrom(ctx context.Context, tx *sql.Tx, id int64) (string, error) 
 	return from, nil
 }
 
-// change applies an effective-dated change to unit id: mutate edits a copy of the unit, and
-// the open version is amended (same day) or closed and followed by a new one.
+// change applies an effective-dated change to unit id in its own transaction.
 func (s *Service) change(ctx context.Context, a access.Actor, id int64, effective, kind string, mutate func(tx *sql.Tx, u *Unit) error) (Unit, error) {
+	var after Unit
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		after, err = s.changeTx(ctx, tx, a, id, effective, kind, mutate)
+		return err
+	})
+	return after, err
+}
+
+// changeTx applies an effective-dated change to unit id in the caller's transaction (imports
+// commit many together): mutate edits a copy of the unit, and the open version is amended (same
+// day) or closed and followed by a new one.
+func (s *Service) changeTx(ctx context.Context, tx *sql.Tx, a access.Actor, id int64, effective, kind string, mutate func(tx *sql.Tx, u *Unit) error) (Unit, error) {
 	if err := a.Require(access.EditUnits); err != nil {
 		return Unit{}, err
 	}
-	var after Unit
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		before, err := s.unitIn(ctx, tx, a, id)
-		if err != nil {
-			return err
-		}
-		if before.Path == a.UnitPath && a.UnitPath != "/" {
-			// Officers manage what lies below them, not their own unit.
-			return access.ErrForbidden
-		}
-		if before.Closed() {
-			return valid.New("effective", "unit_closed", before.ClosedOn)
-		}
-		effective = strings.TrimSpace(effective)
-		if effective == "" {
-			effective = s.today()
-		}
-		var es valid.Errors
-		if !es.Date("effective", effective) {
-			return es
-		}
-		lastFrom, err := lastVersionFrom(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		amend, es := CheckEffective(effective, lastFrom, s.today())
-		if es.Err() != nil {
-			return es
-		}
-		after = before
-		if err := mutate(tx, &after); err != nil {
-			return err
-		}
-		after.UpdatedAt = store.Now()
-		var closed any
-		if after.ClosedOn != "" {
-			closed = after.ClosedOn
-		}
-		var parent any
-		if after.ParentID != 0 {
-			parent = after.ParentID
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE org_units SET code = $1, level = $2, parent_id = $3, path = $4, name_zh = $5, name_en = $6,
-			tags = $7, closed_on = $8, updated_at = $9 WHERE id = $10`,
-			after.Code, int(after.Level), parent, after.Path, after.NameZH, after.NameEN, strings.Join(after.Tags, ","), closed, after.UpdatedAt, id)
-		if store.IsUnique(err) {
-			return valid.New("code", "unique", after.Code)
-		}
-		if err != nil {
-			return fmt.Errorf("%s unit %d: %w", kind, id, err)
-		}
-		if amend {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM org_unit_versions WHERE unit_id = $1 AND valid_to IS NULL", id); err != nil {
-				return err
-			}
-		} else if _, err := tx.ExecContext(ctx, "UPDATE org_unit_versions SET valid_to = $1 WHERE unit_id = $2 AND valid_to IS NULL", effective, id); err != nil {
-			return err
-		}
-		if err := insertVersion(ctx, tx, a, after, effective, kind); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, a, kind, "unit", id, id, before, after)
-	})
-	return after, err
+	before, err := s.unitIn(ctx, tx, a, id)
+	if err != nil {
+		return Unit{}, err
+	}
+	if before.Path == a.UnitPath && a.UnitPath != "/" {
+		return Unit{}, access.ErrForbidden
+	}
+	if before.Closed() {
+		return Unit{}, valid.New("effective", "unit_closed", before.ClosedOn)
+	}
+	effective = strings.TrimSpace(effective)
+	if effective == "" {
+		effective = s.today()
+	}
+	var es valid.Errors
+	if !es.Date("effective", effective) {
+		return Unit{}, es
+	}
+	lastFrom, err := lastVersionFrom(ctx, tx, id)
+	if err != nil {
+		return Unit{}, err
+	}
+	amend, es := CheckEffective(effective, lastFrom, s.today())
+	if es.Err() != nil {
+		return Unit{}, es
+	}
+	after := before
+	if err := mutate(tx, &after); err != nil {
+		return Unit{}, err
+	}
+	after.UpdatedAt = store.Now()
+	var closed, parent any
+	if after.ClosedOn != "" {
+		closed = after.ClosedOn
+	}
+	if after.ParentID != 0 {
+		parent = after.ParentID
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE org_units SET code = $1, level = $2, parent_id = $3, path = $4, name_zh = $5, name_en = $6,
+		tags = $7, closed_on = $8, updated_at = $9 WHERE id = $10`,
+		after.Code, int(after.Level), parent, after.Path, after.NameZH, after.NameEN, strings.Join(after.Tags, ","), closed, after.UpdatedAt, id)
+	if store.IsUnique(err) {
+		return Unit{}, valid.New("code", "unique", after.Code)
+	}
+	if err != nil {
+		return Unit{}, fmt.Errorf("%s unit %d: %w", kind, id, err)
+	}
+	if amend {
+		_, err = tx.ExecContext(ctx, "DELETE FROM org_unit_versions WHERE unit_id = $1 AND valid_to IS NULL", id)
+	} else {
+		_, err = tx.ExecContext(ctx, "UPDATE org_unit_versions SET valid_to = $1 WHERE unit_id = $2 AND valid_to IS NULL", effective, id)
+	}
+	if err != nil {
+		return Unit{}, err
+	}
+	if err := insertVersion(ctx, tx, a, after, effective, kind); err != nil {
+		return Unit{}, err
+	}
+	return after, audit.Record(ctx, tx, a, kind, "unit", id, id, before, after)
 }
 
 // UpdateUnit renames a unit or changes its code or tags from the effective date on.
@@ -553,30 +560,35 @@ func (s *Service) UpdateUnit(ctx context.Context, a access.Actor, id int64, in U
 // MoveUnit puts a unit (and its subtree) under a new parent from the effective date on.
 func (s *Service) MoveUnit(ctx context.Context, a access.Actor, id, newParent int64, effective string) (Unit, error) {
 	return s.change(ctx, a, id, effective, "move", func(tx *sql.Tx, u *Unit) error {
-		p, err := s.unitIn(ctx, tx, a, newParent)
-		if errors.Is(err, store.ErrNotFound) {
-			return valid.New("parent_id", "not_found")
-		}
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(p.Path, u.Path) {
-			return valid.New("parent_id", "not_own_subtree")
-		}
-		if p.ID == u.ParentID {
-			return valid.New("parent_id", "same_parent")
-		}
-		if es := CheckPlacement(u.Level, &p); es.Err() != nil {
-			return es
-		}
-		oldPath := u.Path
-		u.ParentID = p.ID
-		u.Path = p.Path + strconv.FormatInt(u.ID, 10) + "/"
-		// Re-root the descendants' paths; their versions are unchanged (their parent is the same).
-		_, err = tx.ExecContext(ctx, `UPDATE org_units SET path = $1 || substr(path, $2) WHERE path LIKE $3 AND id <> $4`,
-			u.Path, len(oldPath)+1, oldPath+"%", u.ID)
-		return err
+		return s.moveTo(ctx, tx, a, u, newParent)
 	})
+}
+
+// moveTo puts u and its subtree under newParent; the descendants' paths are re-rooted, their
+// versions are unchanged (their parent is the same).
+func (s *Service) moveTo(ctx context.Context, tx *sql.Tx, a access.Actor, u *Unit, newParent int64) error {
+	p, err := s.unitIn(ctx, tx, a, newParent)
+	if errors.Is(err, store.ErrNotFound) {
+		return valid.New("parent_id", "not_found")
+	}
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(p.Path, u.Path) {
+		return valid.New("parent_id", "not_own_subtree")
+	}
+	if p.ID == u.ParentID {
+		return valid.New("parent_id", "same_parent")
+	}
+	if es := CheckPlacement(u.Level, &p); es.Err() != nil {
+		return es
+	}
+	oldPath := u.Path
+	u.ParentID = p.ID
+	u.Path = p.Path + strconv.FormatInt(u.ID, 10) + "/"
+	_, err = tx.ExecContext(ctx, `UPDATE org_units SET path = $1 || substr(path, $2) WHERE path LIKE $3 AND id <> $4`,
+		u.Path, len(oldPath)+1, oldPath+"%", u.ID)
+	return err
 }
 
 // CloseUnit closes a unit from the effective date. Its open children must be closed first.
