@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -182,6 +183,74 @@ func decode(r *http.Request, v any) error {
 	return nil
 }
 
+// apiGet serves GET …/{id}: the record fetch returns for the id, in the actor's scope.
+func apiGet[T any](s *Server, fetch func(context.Context, access.Actor, int64) (T, error)) http.HandlerFunc {
+	return s.api(func(w http.ResponseWriter, r *http.Request, a access.Actor) error {
+		id, err := pathIDErr(r)
+		if err != nil {
+			return err
+		}
+		v, err := fetch(r.Context(), a, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+// apiListOf serves GET …/{id}/things: every record fetch lists under the id, as one page.
+func apiListOf[T any](s *Server, fetch func(context.Context, access.Actor, int64) ([]T, error)) http.HandlerFunc {
+	return s.api(func(w http.ResponseWriter, r *http.Request, a access.Actor) error {
+		id, err := pathIDErr(r)
+		if err != nil {
+			return err
+		}
+		items, err := fetch(r.Context(), a, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(items, len(items), pager{Limit: len(items)}))
+		return nil
+	})
+}
+
+// apiCreate serves POST of a new record: the JSON body decoded into In, answered 201.
+func apiCreate[In, Out any](s *Server, create func(context.Context, access.Actor, In) (Out, error)) http.HandlerFunc {
+	return s.api(func(w http.ResponseWriter, r *http.Request, a access.Actor) error {
+		var in In
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		v, err := create(r.Context(), a, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, v)
+		return nil
+	})
+}
+
+// apiCreateUnder serves POST …/{id}/things: a new record under the id, answered 201.
+func apiCreateUnder[In, Out any](s *Server, create func(context.Context, access.Actor, int64, In) (Out, error)) http.HandlerFunc {
+	return s.api(func(w http.ResponseWriter, r *http.Request, a access.Actor) error {
+		id, err := pathIDErr(r)
+		if err != nil {
+			return err
+		}
+		var in In
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		v, err := create(r.Context(), a, id, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, v)
+		return nil
+	})
+}
+
 func pathIDErr(r *http.Request) (int64, error) {
 	id, ok := pathID(r, "id")
 	if !ok {
@@ -195,16 +264,16 @@ func (s *Server) routesAPI() {
 	s.handle("GET /api/v1/me", s.api(s.apiMe))
 	s.handle("GET /api/v1/units", s.api(s.apiUnits))
 	s.handle("POST /api/v1/units", s.api(s.apiUnitCreate))
-	s.handle("GET /api/v1/units/{id}", s.api(s.apiUnit))
+	s.handle("GET /api/v1/units/{id}", apiGet(s, s.org.Unit))
 	s.handle("PATCH /api/v1/units/{id}", s.api(s.apiUnitUpdate))
 	s.handle("POST /api/v1/units/{id}/move", s.api(s.apiUnitMove))
 	s.handle("POST /api/v1/units/{id}/close", s.api(s.apiUnitClose))
-	s.handle("GET /api/v1/units/{id}/children", s.api(s.apiUnitChildren))
-	s.handle("GET /api/v1/units/{id}/history", s.api(s.apiUnitHistory))
+	s.handle("GET /api/v1/units/{id}/children", apiListOf(s, s.org.Children))
+	s.handle("GET /api/v1/units/{id}/history", apiListOf(s, s.org.History))
 	s.handle("GET /api/v1/units/{id}/as-of/{date}", s.api(s.apiUnitAsOf))
 	s.handle("GET /api/v1/partners", s.api(s.apiPartners))
-	s.handle("POST /api/v1/partners", s.api(s.apiPartnerCreate))
-	s.handle("GET /api/v1/partners/{id}", s.api(s.apiPartner))
+	s.handle("POST /api/v1/partners", apiCreate(s, s.org.CreatePartner))
+	s.handle("GET /api/v1/partners/{id}", apiGet(s, s.org.Partner))
 	s.handle("PATCH /api/v1/partners/{id}", s.api(s.apiPartnerUpdate))
 	s.handle("GET /api/v1/audit", s.api(s.apiAudit))
 	s.routesAPICommittees()
@@ -259,19 +328,6 @@ func (s *Server) apiUnits(w http.ResponseWriter, r *http.Request, a access.Actor
 		return err
 	}
 	writeJSON(w, http.StatusOK, newList(units, total, pg))
-	return nil
-}
-
-func (s *Server) apiUnit(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	u, err := s.org.Unit(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
 	return nil
 }
 
@@ -384,32 +440,6 @@ func (s *Server) apiUnitClose(w http.ResponseWriter, r *http.Request, a access.A
 	return nil
 }
 
-func (s *Server) apiUnitChildren(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	kids, err := s.org.Children(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(kids, len(kids), pager{Limit: len(kids)}))
-	return nil
-}
-
-func (s *Server) apiUnitHistory(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	h, err := s.org.History(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(h, len(h), pager{Limit: len(h)}))
-	return nil
-}
-
 // apiUnitAsOf returns the unit's children as they stood on the date.
 func (s *Server) apiUnitAsOf(w http.ResponseWriter, r *http.Request, a access.Actor) error {
 	id, err := pathIDErr(r)
@@ -436,32 +466,6 @@ func (s *Server) apiPartners(w http.ResponseWriter, r *http.Request, a access.Ac
 		return err
 	}
 	writeJSON(w, http.StatusOK, newList(ps, total, pg))
-	return nil
-}
-
-func (s *Server) apiPartner(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.org.Partner(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
-}
-
-func (s *Server) apiPartnerCreate(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	var in org.PartnerInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	p, err := s.org.CreatePartner(r.Context(), a, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, p)
 	return nil
 }
 

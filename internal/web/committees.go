@@ -379,60 +379,16 @@ func (s *Server) meetingShow(w http.ResponseWriter, r *http.Request, a access.Ac
 
 // routesAPICommittees registers the committee endpoints of the JSON API.
 func (s *Server) routesAPICommittees() {
-	s.handle("GET /api/v1/units/{id}/committees", s.api(s.apiUnitCommittees))
-	s.handle("POST /api/v1/committees", s.api(s.apiCommitteeCreate))
-	s.handle("GET /api/v1/committees/{id}", s.api(s.apiCommittee))
+	s.handle("GET /api/v1/units/{id}/committees", apiListOf(s, s.org.Committees))
+	s.handle("POST /api/v1/committees", apiCreate(s, s.org.CreateCommittee))
+	s.handle("GET /api/v1/committees/{id}", apiGet(s, s.org.Committee))
 	s.handle("PATCH /api/v1/committees/{id}", s.api(s.apiCommitteeUpdate))
-	s.handle("GET /api/v1/committees/{id}/members", s.api(s.apiMembers))
-	s.handle("POST /api/v1/committees/{id}/members", s.api(s.apiMemberAdd))
+	s.handle("GET /api/v1/committees/{id}/members", apiListOf(s, s.org.Members))
+	s.handle("POST /api/v1/committees/{id}/members", apiCreateUnder(s, s.org.AddMember))
 	s.handle("PATCH /api/v1/members/{id}", s.api(s.apiMemberUpdate))
-	s.handle("GET /api/v1/committees/{id}/meetings", s.api(s.apiMeetings))
-	s.handle("POST /api/v1/committees/{id}/meetings", s.api(s.apiMeetingRecord))
-	s.handle("GET /api/v1/meetings/{id}", s.api(s.apiMeeting))
-}
-
-// writeWhole answers a whole (unpaginated) collection in the list envelope.
-func writeWhole[T any](w http.ResponseWriter, items []T) {
-	writeJSON(w, http.StatusOK, newList(items, len(items), pager{Limit: len(items)}))
-}
-
-func (s *Server) apiUnitCommittees(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	cs, err := s.org.Committees(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeWhole(w, cs)
-	return nil
-}
-
-func (s *Server) apiCommittee(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.org.Committee(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
-}
-
-func (s *Server) apiCommitteeCreate(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	var in org.CommitteeInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	c, err := s.org.CreateCommittee(r.Context(), a, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, c)
-	return nil
+	s.handle("GET /api/v1/committees/{id}/meetings", apiListOf(s, s.org.Meetings))
+	s.handle("POST /api/v1/committees/{id}/meetings", apiCreateUnder(s, s.org.RecordMeeting))
+	s.handle("GET /api/v1/meetings/{id}", apiGet(s, s.org.Meeting))
 }
 
 // committeePatch has no unit_id: a committee does not move between units, and sending one is
@@ -464,36 +420,6 @@ func (s *Server) apiCommitteeUpdate(w http.ResponseWriter, r *http.Request, a ac
 	return nil
 }
 
-func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	ms, err := s.org.Members(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeWhole(w, ms)
-	return nil
-}
-
-func (s *Server) apiMemberAdd(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	var in org.MemberInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	m, err := s.org.AddMember(r.Context(), a, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, m)
-	return nil
-}
-
 func (s *Server) apiMemberUpdate(w http.ResponseWriter, r *http.Request, a access.Actor) error {
 	id, err := pathIDErr(r)
 	if err != nil {
@@ -509,49 +435,6 @@ func (s *Server) apiMemberUpdate(w http.ResponseWriter, r *http.Request, a acces
 		return err
 	}
 	m, err := s.org.UpdateMember(r.Context(), a, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
-}
-
-func (s *Server) apiMeetings(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	ms, err := s.org.Meetings(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeWhole(w, ms)
-	return nil
-}
-
-func (s *Server) apiMeetingRecord(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	var in org.MeetingInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	m, err := s.org.RecordMeeting(r.Context(), a, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, m)
-	return nil
-}
-
-func (s *Server) apiMeeting(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	m, err := s.org.Meeting(r.Context(), a, id)
 	if err != nil {
 		return err
 	}

@@ -244,82 +244,13 @@ func (s *Server) positionUpdate(w http.ResponseWriter, r *http.Request, a access
 
 // routesAPIOffices registers the office endpoints of the JSON API.
 func (s *Server) routesAPIOffices() {
-	s.handle("GET /api/v1/units/{id}/offices", s.api(s.apiUnitOffices))
-	s.handle("POST /api/v1/offices", s.api(s.apiOfficeCreate))
-	s.handle("GET /api/v1/offices/{id}", s.api(s.apiOffice))
-	s.handle("GET /api/v1/offices/{id}/positions", s.api(s.apiPositions))
-	s.handle("POST /api/v1/offices/{id}/positions", s.api(s.apiPositionAdd))
+	s.handle("GET /api/v1/units/{id}/offices", apiListOf(s, s.org.Offices))
+	s.handle("POST /api/v1/offices", apiCreate(s, s.org.CreateOffice))
+	s.handle("GET /api/v1/offices/{id}", apiGet(s, s.org.Office))
+	s.handle("GET /api/v1/offices/{id}/positions", apiListOf(s, s.org.Staff))
+	s.handle("POST /api/v1/offices/{id}/positions", apiCreateUnder(s, s.org.AddPosition))
 	s.handle("PATCH /api/v1/positions/{id}", s.api(s.apiPositionUpdate))
 	s.handle("GET /api/v1/offices/{id}/turnover", s.api(s.apiTurnover))
-}
-
-func (s *Server) apiUnitOffices(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	offices, err := s.org.Offices(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeWhole(w, offices)
-	return nil
-}
-
-func (s *Server) apiOffice(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	o, err := s.org.Office(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, o)
-	return nil
-}
-
-func (s *Server) apiOfficeCreate(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	var in org.OfficeInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	o, err := s.org.CreateOffice(r.Context(), a, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, o)
-	return nil
-}
-
-func (s *Server) apiPositions(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	ps, err := s.org.Staff(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeWhole(w, ps)
-	return nil
-}
-
-func (s *Server) apiPositionAdd(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	id, err := pathIDErr(r)
-	if err != nil {
-		return err
-	}
-	var in org.PositionInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	p, err := s.org.AddPosition(r.Context(), a, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, p)
-	return nil
 }
 
 func (s *Server) apiPositionUpdate(w http.ResponseWriter, r *http.Request, a access.Actor) error {
