@@ -197,3 +197,40 @@ func TestTokensAndSessions(t *testing.T) {
 		}
 	})
 }
+
+func TestDeactivate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, cn, ah := setup(t, db)
+		admin, err := s.CreateUser(ctx, access.System, UserInput{Username: "admin", DisplayName: "x", Password: "admin-password", Role: access.NationalAdmin, UnitID: cn.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.CreateUser(ctx, access.System, UserInput{Username: "cta", DisplayName: "x", Password: "cta-password", Role: access.NationalOfficer, UnitID: ah.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _ := s.CreateToken(ctx, u.Actor(), "script")
+		if err := s.SetActive(ctx, admin.Actor(), admin.ID, false); err == nil {
+			t.Fatal("an administrator deactivated themselves")
+		}
+		if err := s.SetActive(ctx, u.Actor(), admin.ID, false); !errors.Is(err, access.ErrForbidden) {
+			t.Fatalf("an officer deactivated the administrator: %v", err)
+		}
+		if err := s.SetActive(ctx, admin.Actor(), u.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Login(ctx, "cta", "cta-password"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("deactivated user signed in: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, secret); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("deactivated user's token works: %v", err)
+		}
+		if err := s.SetActive(ctx, admin.Actor(), u.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Login(ctx, "cta", "cta-password"); err != nil {
+			t.Fatalf("reactivated user: %v", err)
+		}
+	})
+}

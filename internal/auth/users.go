@@ -217,6 +217,31 @@ func (s *Service) ResetPassword(ctx context.Context, a access.Actor, username, p
 	})
 }
 
+// SetActive deactivates (or reactivates) an account in the actor's scope. A deactivated user's
+// sessions and tokens stop working on their next request; nothing of theirs is deleted.
+func (s *Service) SetActive(ctx context.Context, a access.Actor, userID int64, active bool) error {
+	if err := a.Require(access.ManageUsers); err != nil {
+		return err
+	}
+	if userID == a.UserID && !active {
+		return valid.New("active", "not_self")
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		u, err := s.userWhere(ctx, tx, "us.id = $1", userID)
+		if err != nil || !a.Sees(u.UnitPath) {
+			return fmt.Errorf("user %d: %w", userID, store.ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET active = $1, updated_at = $2 WHERE id = $3", active, s.now(), userID); err != nil {
+			return err
+		}
+		action := "deactivate"
+		if active {
+			action = "activate"
+		}
+		return audit.Record(ctx, tx, a, action, "user", userID, u.UnitID, map[string]bool{"active": u.Active}, map[string]bool{"active": active})
+	})
+}
+
 // Users lists the accounts in the actor's scope.
 func (s *Service) Users(ctx context.Context, a access.Actor) ([]User, error) {
 	if err := a.Require(access.ManageUsers); err != nil {

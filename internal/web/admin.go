@@ -15,6 +15,7 @@ func (s *Server) routesAdmin() {
 	s.handle("GET /admin/audit", s.page(s.auditList))
 	s.handle("GET /admin/users", s.page(s.userList))
 	s.handle("POST /admin/users", s.page(s.userCreate))
+	s.handle("POST /admin/users/{id}/active", s.page(s.userSetActive))
 }
 
 type auditData struct {
@@ -131,4 +132,25 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request, a access.Act
 	}
 	r.PostForm.Del("password")
 	s.render(w, r, http.StatusUnprocessableEntity, "users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d, Errors: es, Form: r.PostForm})
+}
+
+func (s *Server) userSetActive(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	id, _ := pathID(r, "id")
+	err := s.auth.SetActive(r.Context(), a, id, r.PostFormValue("active") == "1")
+	if err == nil {
+		s.flash(r, "flash.saved")
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+		return
+	}
+	es, err := formErrors(err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, derr := s.usersData(r, a)
+	if derr != nil {
+		s.fail(w, r, derr)
+		return
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d, Errors: es})
 }
