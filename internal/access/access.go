@@ -52,17 +52,20 @@ const (
 	ManageUsers     Permission = "users.manage"    // accounts and their scope
 	ViewAudit       Permission = "audit.view"      // the audit log
 	ManageOwnTokens Permission = "tokens.own"      // API tokens for oneself
+	ViewResults     Permission = "results.view"    // frameworks, indicators, targets, progress
+	EditResults     Permission = "results.edit"    // frameworks, indicators, targets
+	EnterValues     Permission = "values.enter"    // indicator values
 )
 
 var grants = map[Role][]Permission{
-	NationalAdmin:     {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageUsers, ViewAudit, ManageOwnTokens},
-	NationalOfficer:   {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens},
-	ProvincialOfficer: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens},
-	AgencyReporter:    {ViewNetwork, ManageOwnTokens},
-	Caseworker:        {ViewNetwork},
-	CommitteeMember:   {ViewNetwork},
-	Donor:             {ViewNetwork, ManageOwnTokens},
-	Evaluator:         {ViewNetwork, ManageOwnTokens},
+	NationalAdmin:     {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageUsers, ViewAudit, ManageOwnTokens, ViewResults, EditResults, EnterValues},
+	NationalOfficer:   {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens, ViewResults, EditResults, EnterValues},
+	ProvincialOfficer: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens, ViewResults, EditResults, EnterValues},
+	AgencyReporter:    {ViewNetwork, ManageOwnTokens, ViewResults, EnterValues},
+	Caseworker:        {ViewNetwork, ViewResults},
+	CommitteeMember:   {ViewNetwork, ViewResults},
+	Donor:             {ViewNetwork, ManageOwnTokens, ViewResults},
+	Evaluator:         {ViewNetwork, ManageOwnTokens, ViewResults},
 }
 
 // Has reports whether the role grants p.

@@ -1,0 +1,408 @@
+package results
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"ting/internal/access"
+	"ting/internal/audit"
+	"ting/internal/org"
+	"ting/internal/store"
+	"ting/internal/valid"
+)
+
+// Category is one option of a category set (a disaggregation such as sex or age band).
+type Category struct {
+	Code     string `json:"code"`
+	NameZH   string `json:"name_zh"`
+	NameEN   string `json:"name_en"`
+	Retired  bool   `json:"retired,omitempty"`
+	Position int    `json:"position"`
+}
+
+// CategorySet is a disaggregation: sex; age band; target group; ethnicity.
+type CategorySet struct {
+	ID         int64      `json:"id"`
+	Code       string     `json:"code"`
+	NameZH     string     `json:"name_zh"`
+	NameEN     string     `json:"name_en"`
+	Categories []Category `json:"categories"`
+}
+
+// SaveCategorySet creates a category set or adds categories to it. Categories are never
+// deleted (values refer to them); drop one from use by retiring it.
+func (s *Service) SaveCategorySet(ctx context.Context, a access.Actor, set CategorySet) (CategorySet, error) {
+	if err := a.Require(access.EditResults); err != nil {
+		return CategorySet{}, err
+	}
+	var es valid.Errors
+	if es.Required("code", set.Code) && strings.ContainsAny(set.Code, " \t,;:/|#{}") {
+		es.Add("code", "code_chars")
+	}
+	es.Required("name_zh", set.NameZH)
+	es.Required("name_en", set.NameEN)
+	for _, c := range set.Categories {
+		if strings.TrimSpace(c.Code) == "" || strings.ContainsAny(c.Code, " \t,;:/|#{}") {
+			es.Add("categories", "code_chars")
+			break
+		}
+	}
+	if es.Err() != nil {
+		return CategorySet{}, es
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT id FROM category_sets WHERE code = $1", set.Code).Scan(&set.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.QueryRowContext(ctx, "INSERT INTO category_sets (code, name_zh, name_en) VALUES ($1, $2, $3) RETURNING id", set.Code, set.NameZH, set.NameEN).Scan(&set.ID)
+		} else if err == nil {
+			_, err = tx.ExecContext(ctx, "UPDATE category_sets SET name_zh = $1, name_en = $2 WHERE id = $3", set.NameZH, set.NameEN, set.ID)
+		}
+		if err != nil {
+			return err
+		}
+		for i, c := range set.Categories {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO categories (set_id, code, name_zh, name_en, position, retired) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (set_id, code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, position = excluded.position, retired = excluded.retired`,
+				set.ID, c.Code, c.NameZH, c.NameEN, i, c.Retired); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, a, "save", "category_set", set.ID, 0, nil, set)
+	})
+	if err != nil {
+		return CategorySet{}, err
+	}
+	return s.CategorySet(ctx, set.Code)
+}
+
+// CategorySet returns a set with its categories in order.
+func (s *Service) CategorySet(ctx context.Context, code string) (CategorySet, error) {
+	var set CategorySet
+	err := s.db.R.QueryRowContext(ctx, "SELECT id, code, name_zh, name_en FROM category_sets WHERE code = $1", code).Scan(&set.ID, &set.Code, &set.NameZH, &set.NameEN)
+	if errors.Is(err, sql.ErrNoRows) {
+		return set, fmt.Errorf("category set %q: %w", code, store.ErrNotFound)
+	}
+	if err != nil {
+		return set, err
+	}
+	rows, err := s.db.R.QueryContext(ctx, "SELECT code, name_zh, name_en, retired, position FROM categories WHERE set_id = $1 ORDER BY position, code", set.ID)
+	if err != nil {
+		return set, err
+	}
+	defer rows.Close()
+	set.Categories = []Category{}
+	for rows.Next() {
+		var c Category
+		if err := rows.Scan(&c.Code, &c.NameZH, &c.NameEN, &c.Retired, &c.Position); err != nil {
+			return set, err
+		}
+		set.Categories = append(set.Categories, c)
+	}
+	return set, rows.Err()
+}
+
+// SetTarget records the target for an indicator at a unit for a period (a period key or LOP).
+func (s *Service) SetTarget(ctx context.Context, a access.Actor, indicatorID, unitID int64, period string, value float64, note string) error {
+	if err := a.Require(access.EditResults); err != nil {
+		return err
+	}
+	p, err := ParsePeriod(period)
+	if err != nil {
+		return valid.New("period", "period")
+	}
+	if value < 0 || math.IsNaN(value) || math.IsInf(value, 0) {
+		return valid.New("value", "not_negative")
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.Indicator(ctx, a, indicatorID); err != nil {
+			return err
+		}
+		if _, err := s.org.Unit(ctx, a, unitID); errors.Is(err, store.ErrNotFound) {
+			return valid.New("unit_id", "not_found")
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO targets (indicator_id, unit_id, period, value, note) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (indicator_id, unit_id, period) DO UPDATE SET value = excluded.value, note = excluded.note`, indicatorID, unitID, p.Key, value, note); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, "set", "target", indicatorID, unitID, nil, map[string]any{"period": p.Key, "value": value, "note": note})
+	})
+}
+
+// ValueInput is one value to store.
+type ValueInput struct {
+	Indicator   string   `json:"indicator"` // indicator code
+	UnitID      int64    `json:"unit_id"`
+	Period      string   `json:"period"`
+	Combo       string   `json:"combo"`
+	Value       *float64 `json:"value"`
+	Numerator   *float64 `json:"numerator"`
+	Denominator *float64 `json:"denominator"`
+	Text        string   `json:"text"`
+	Comment     string   `json:"comment"`
+	Source      string   `json:"source"`     // entry, report, import, dhis2
+	SourceRef   string   `json:"source_ref"` // the report or file it came from
+}
+
+// Sources of a value.
+var Sources = []string{"entry", "report", "import", "dhis2"}
+
+// CheckValue applies the indicator's type rules to one value and returns it with the stored
+// figure computed (percent and ratio from numerator and denominator).
+func CheckValue(ind Indicator, in ValueInput) (ValueInput, valid.Errors) {
+	var es valid.Errors
+	if ind.Aggregation == "formula" {
+		es.Add("value", "computed_indicator")
+		return in, es
+	}
+	finite := func(p *float64) bool { return p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0) }
+	switch ind.Type {
+	case "count":
+		switch {
+		case !finite(in.Value):
+			es.Add("value", "required")
+		case *in.Value < 0:
+			es.Add("value", "not_negative")
+		case *in.Value != math.Trunc(*in.Value):
+			es.Add("value", "whole_number")
+		}
+	case "percent", "ratio":
+		if finite(in.Numerator) || finite(in.Denominator) {
+			switch {
+			case !finite(in.Numerator):
+				es.Add("numerator", "required")
+			case !finite(in.Denominator):
+				es.Add("denominator", "required")
+			case *in.Denominator <= 0:
+				es.Add("denominator", "positive")
+			case *in.Numerator < 0:
+				es.Add("numerator", "not_negative")
+			case ind.Type == "percent" && *in.Numerator > *in.Denominator:
+				es.Add("numerator", "not_above", "denominator")
+			default:
+				v := *in.Numerator / *in.Denominator
+				if ind.Type == "percent" {
+					v *= 100
+				}
+				v = round(v)
+				in.Value = &v
+			}
+		} else if !finite(in.Value) {
+			es.Add("value", "required")
+		} else if ind.Type == "percent" && (*in.Value < 0 || *in.Value > 100) {
+			es.Add("value", "percent_range")
+		} else if *in.Value < 0 {
+			es.Add("value", "not_negative")
+		}
+	case "yesno":
+		if !finite(in.Value) || (*in.Value != 0 && *in.Value != 1) {
+			es.Add("value", "yes_no")
+		}
+	case "text":
+		if strings.TrimSpace(in.Text) == "" {
+			es.Add("text", "required")
+		}
+		in.Value = nil
+	}
+	return in, es
+}
+
+// SaveValues stores values all-or-nothing: every value is checked first (type rules, the
+// combination against the indicator's categories, the unit in scope); any failure is reported
+// with its row (1-based position in the list) and nothing is written.
+func (s *Service) SaveValues(ctx context.Context, a access.Actor, inputs []ValueInput) (int, error) {
+	if err := a.Require(access.EnterValues); err != nil {
+		return 0, err
+	}
+	type prepared struct {
+		in     ValueInput
+		ind    Indicator
+		period Period
+		fwID   int64
+	}
+	var es valid.Errors
+	rowErr := func(row int, field, rule string, param ...string) {
+		e := valid.FieldError{Row: row, Field: field, Rule: rule}
+		if len(param) > 0 {
+			e.Param = param[0]
+		}
+		es = append(es, e)
+	}
+	inds := map[string]Indicator{}
+	fws := map[string]int64{}
+	units := map[int64]bool{}
+	var ready []prepared
+	for i, in := range inputs {
+		row := i + 1
+		ind, ok := inds[in.Indicator]
+		if !ok {
+			var err error
+			ind, err = s.IndicatorByCode(ctx, a, in.Indicator)
+			if errors.Is(err, store.ErrNotFound) {
+				rowErr(row, "indicator", "not_found")
+				continue
+			}
+			if err != nil {
+				return 0, err
+			}
+			inds[in.Indicator] = ind
+			f, err := s.Current(ctx, a, ind.FrameworkCode)
+			if err != nil {
+				return 0, err
+			}
+			fws[in.Indicator] = f.ID
+		}
+		p, err := ParsePeriod(in.Period)
+		if err != nil || p.Kind == LifeOfProj {
+			rowErr(row, "period", "period")
+			continue
+		}
+		if seen, ok := units[in.UnitID]; !ok {
+			_, err := s.org.Unit(ctx, a, in.UnitID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return 0, err
+			}
+			units[in.UnitID] = err == nil
+			seen = err == nil
+			if !seen {
+				rowErr(row, "unit_id", "not_found")
+				continue
+			}
+		} else if !seen {
+			rowErr(row, "unit_id", "not_found")
+			continue
+		}
+		combo, err := NormaliseCombo(in.Combo)
+		if err != nil {
+			rowErr(row, "combo", "combo")
+			continue
+		}
+		if combo != "" {
+			if rule, param := s.checkCombo(ctx, ind, combo); rule != "" {
+				rowErr(row, "combo", rule, param)
+				continue
+			}
+		}
+		in.Combo = combo
+		if in.Source == "" {
+			in.Source = "entry"
+		}
+		if !slices.Contains(Sources, in.Source) {
+			rowErr(row, "source", "one_of", strings.Join(Sources, ", "))
+			continue
+		}
+		checked, ves := CheckValue(ind, in)
+		for _, e := range ves {
+			rowErr(row, e.Field, e.Rule, e.Param)
+		}
+		if len(ves) == 0 {
+			ready = append(ready, prepared{in: checked, ind: ind, period: p, fwID: fws[in.Indicator]})
+		}
+	}
+	if es.Err() != nil {
+		return 0, es
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		now := store.Now()
+		for _, r := range ready {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO data_values (indicator_id, unit_id, period, period_start, period_end, combo, value, numerator, denominator,
+				text_value, comment, source, source_ref, framework_id, entered_by, entered_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+				ON CONFLICT (indicator_id, unit_id, period, combo) DO UPDATE SET value = excluded.value, numerator = excluded.numerator,
+				denominator = excluded.denominator, text_value = excluded.text_value, comment = excluded.comment, source = excluded.source,
+				source_ref = excluded.source_ref, framework_id = excluded.framework_id, legacy = FALSE, entered_by = excluded.entered_by, entered_at = excluded.entered_at`,
+				r.ind.ID, r.in.UnitID, r.period.Key, r.period.Start, r.period.End, r.in.Combo, r.in.Value, r.in.Numerator, r.in.Denominator,
+				r.in.Text, r.in.Comment, r.in.Source, r.in.SourceRef, r.fwID, a.PublicID, now); err != nil {
+				return fmt.Errorf("save value of %s: %w", r.ind.Code, err)
+			}
+		}
+		return audit.Record(ctx, tx, a, "save", "data_values", int64(len(ready)), a.UnitID, nil, map[string]any{"count": len(ready)})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(ready), nil
+}
+
+// checkCombo checks a normalised combination against the indicator's category sets.
+func (s *Service) checkCombo(ctx context.Context, ind Indicator, combo string) (rule, param string) {
+	for _, part := range strings.Split(combo, ",") {
+		set, cat, _ := strings.Cut(part, ":")
+		if !slices.Contains(ind.CategorySets, set) {
+			return "combo_set", set
+		}
+		var retired bool
+		err := s.db.R.QueryRowContext(ctx, `SELECT c.retired FROM categories c JOIN category_sets cs ON cs.id = c.set_id WHERE cs.code = $1 AND c.code = $2`, set, cat).Scan(&retired)
+		if err != nil {
+			return "combo_category", part
+		}
+		if retired {
+			return "combo_retired", part
+		}
+	}
+	return "", ""
+}
+
+// Value is one stored value with its provenance, as drill-down shows it.
+type Value struct {
+	ID        int64     `json:"id"`
+	Indicator string    `json:"indicator"`
+	UnitID    int64     `json:"unit_id"`
+	UnitCode  string    `json:"unit_code"`
+	UnitName  string    `json:"unit_name"`
+	Period    string    `json:"period"`
+	Combo     string    `json:"combo"`
+	Value     *float64  `json:"value"`
+	Text      string    `json:"text,omitempty"`
+	Comment   string    `json:"comment,omitempty"`
+	Source    string    `json:"source"`
+	SourceRef string    `json:"source_ref,omitempty"`
+	Legacy    bool      `json:"legacy,omitempty"`
+	EnteredBy string    `json:"entered_by"`
+	EnteredAt time.Time `json:"entered_at"`
+}
+
+// Values lists the stored values of an indicator in a unit's subtree within a period, every
+// combination, with their provenance: the records behind a figure.
+func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit, p Period, lang string) ([]Value, error) {
+	ind, err := s.Indicator(ctx, a, indicatorID)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Sees(unit.Path) {
+		return nil, fmt.Errorf("unit %d: %w", unit.ID, store.ErrNotFound)
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT v.id, v.unit_id, u.code, u.name_zh, u.name_en, v.period, v.combo, v.value, v.text_value, v.comment,
+		v.source, v.source_ref, v.legacy, v.entered_by, v.entered_at
+		FROM data_values v JOIN org_units u ON u.id = v.unit_id
+		WHERE v.indicator_id = $1 AND u.path LIKE $2 AND v.period_start >= $3 AND v.period_end <= $4
+		ORDER BY u.path, v.period_start, v.combo`, indicatorID, unit.Path+"%", p.Start, p.End)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Value
+	for rows.Next() {
+		var v Value
+		var zh, en string
+		var val sql.NullFloat64
+		if err := rows.Scan(&v.ID, &v.UnitID, &v.UnitCode, &zh, &en, &v.Period, &v.Combo, &val, &v.Text, &v.Comment, &v.Source, &v.SourceRef, &v.Legacy, &v.EnteredBy, &v.EnteredAt); err != nil {
+			return nil, err
+		}
+		v.Indicator = ind.Code
+		v.UnitName = pickLang(lang, zh, en)
+		if val.Valid {
+			f := val.Float64
+			v.Value = &f
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
