@@ -3,6 +3,7 @@ package results_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"ting/internal/access"
@@ -240,4 +241,60 @@ func itoa(n int) string {
 		return string(rune('0' + n))
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+func TestValidationRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		x := setup(t, db)
+		s, sys := x.svc, access.System
+		_, err := s.SaveRule(ctx, sys, results.RuleInput{Code: "BAD", FrameworkCode: "NLF", NameZH: "x", NameEN: "x", Expression: "#{DM} <= (3"})
+		if es, ok := valid.As(err); !ok || es[0].Field != "expression" || es[0].Rule != "expression_unclosed_paren" || es[0].Param != "10" {
+			t.Fatalf("syntax error: %v", err)
+		}
+		_, err = s.SaveRule(ctx, sys, results.RuleInput{Code: "BAD", FrameworkCode: "NLF", NameZH: "x", NameEN: "x", Expression: "#{NOPE} <= 3"})
+		if es, ok := valid.As(err); !ok || es[0].Rule != "expression_indicator" {
+			t.Fatalf("unknown indicator: %v", err)
+		}
+		must(s.SaveRule(ctx, sys, results.RuleInput{Code: "F-LE-T", FrameworkCode: "NLF", NameZH: "女性不超过合计", NameEN: "Female at most the total",
+			Expression: "#{DM|sex:female} <= #{DM}"}))(t)
+		must(s.SaveRule(ctx, sys, results.RuleInput{Code: "SUM", FrameworkCode: "NLF", NameZH: "分项之和等于合计", NameEN: "Breakdown adds up",
+			Expression: "sum(#{DM|sex:*}) == #{DM}", Severity: "warning"}))(t)
+		must(s.SaveRule(ctx, sys, results.RuleInput{Code: "JUMP", FrameworkCode: "NLF", NameZH: "月度跳变", NameEN: "Month-on-month jump",
+			Expression: "#{DM} <= 3 * prev(#{DM}) + 50"}))(t)
+
+		// Female 40 of a total of 30 is refused, naming the rule and both sides.
+		_, err = s.SaveValues(ctx, sys, []results.ValueInput{
+			{Indicator: "DM", UnitID: x.hf.ID, Period: "2011-05", Value: f(30)},
+			{Indicator: "DM", UnitID: x.hf.ID, Period: "2011-05", Combo: "sex:female", Value: f(40)},
+		})
+		es, ok := valid.As(err)
+		if !ok || len(es) != 1 || es[0].Rule != "validation_rule" || es[0].Row != 1 || es[0].Param != "F-LE-T: #{DM|sex:female} <= #{DM} (40 <= 30)" {
+			t.Fatalf("rule failure: %v", err)
+		}
+		// A breakdown that does not add up is only a warning: it is saved, and shows on the quality view.
+		must(s.SaveValues(ctx, sys, []results.ValueInput{
+			{Indicator: "DM", UnitID: x.hf.ID, Period: "2011-05", Value: f(30)},
+			{Indicator: "DM", UnitID: x.hf.ID, Period: "2011-05", Combo: "sex:female", Value: f(12)},
+			{Indicator: "DM", UnitID: x.hf.ID, Period: "2011-05", Combo: "sex:male", Value: f(10)},
+		}))(t)
+		// The stored total also binds a later entry of the female value alone.
+		_, err = s.SaveValues(ctx, sys, []results.ValueInput{{Indicator: "DM", UnitID: x.hf.ID, Period: "2011-05", Combo: "sex:female", Value: f(31)}})
+		if es, ok := valid.As(err); !ok || es[0].Rule != "validation_rule" {
+			t.Fatalf("female above stored total: %v", err)
+		}
+		// The jump rule compares with the month before: 30 after nothing is skipped; 200 after 30 fails.
+		_, err = s.SaveValues(ctx, sys, []results.ValueInput{{Indicator: "DM", UnitID: x.hf.ID, Period: "2011-06", Value: f(200)}})
+		if es, ok := valid.As(err); !ok || !strings.HasPrefix(es[0].Param, "JUMP:") {
+			t.Fatalf("jump: %v", err)
+		}
+		must(s.SaveValues(ctx, sys, []results.ValueInput{{Indicator: "DM", UnitID: x.hf.ID, Period: "2011-06", Value: f(120)}}))(t)
+		q := must(s.Quality(ctx, sys, "NLF", x.cn, results.LOP))(t)
+		if len(q) != 1 || q[0].Rule.Code != "SUM" || q[0].Left != 22 || q[0].Right != 30 || q[0].Period != "2011-05" {
+			t.Fatalf("quality %+v", q)
+		}
+		if _, err := s.Quality(ctx, x.anhui, "NLF", x.wx, results.LOP); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Anhui checked Jiangsu: %v", err)
+		}
+	})
 }

@@ -309,6 +309,57 @@ func (s *Service) SaveValues(ctx context.Context, a access.Actor, inputs []Value
 	if es.Err() != nil {
 		return 0, es
 	}
+	// Rules of severity error that mention an indicator of the batch are checked for every
+	// unit and period the batch touches, with the batch's values laid over the stored ones.
+	type slot struct {
+		unit   int64
+		period string
+		fw     string
+	}
+	overlay := map[slot]map[string]float64{}
+	firstRow := map[slot]int{}
+	codes := map[string][]string{}
+	for i, r := range ready {
+		k := slot{r.in.UnitID, r.period.Key, r.ind.FrameworkCode}
+		if overlay[k] == nil {
+			overlay[k] = map[string]float64{}
+			firstRow[k] = i + 1
+		}
+		if r.in.Value != nil {
+			overlay[k][r.ind.Code+"|"+r.in.Combo] = *r.in.Value
+		}
+		if !slices.Contains(codes[r.ind.FrameworkCode], r.ind.Code) {
+			codes[r.ind.FrameworkCode] = append(codes[r.ind.FrameworkCode], r.ind.Code)
+		}
+	}
+	rulesOf := map[string][]Rule{}
+	for fw, cs := range codes {
+		all, err := s.rules(ctx, fw)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range all {
+			if r.Severity == "error" && mentions(r, cs) {
+				rulesOf[fw] = append(rulesOf[fw], r)
+			}
+		}
+	}
+	for k, over := range overlay {
+		if len(rulesOf[k.fw]) == 0 {
+			continue
+		}
+		p, _ := ParsePeriod(k.period)
+		vs, err := s.loadValueSet(ctx, s.db.R, k.unit, p, over)
+		if err != nil {
+			return 0, err
+		}
+		for _, v := range check(rulesOf[k.fw], vs, k.unit, k.period) {
+			rowErr(firstRow[k], "value", "validation_rule", fmt.Sprintf("%s: %s %s %s (%g %s %g)", v.Rule.Code, v.LeftText, v.Op, v.RightTxt, v.Left, v.Op, v.Right))
+		}
+	}
+	if es.Err() != nil {
+		return 0, es
+	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := store.Now()
 		for _, r := range ready {
