@@ -218,6 +218,15 @@ func CheckValue(ind Indicator, in ValueInput) (ValueInput, valid.Errors) {
 // combination against the indicator's categories, the unit in scope); any failure is reported
 // with its row (1-based position in the list) and nothing is written.
 func (s *Service) SaveValues(ctx context.Context, a access.Actor, inputs []ValueInput) (int, error) {
+	return s.saveValues(ctx, a, inputs, false)
+}
+
+// CheckValues runs every check SaveValues runs, writes nothing, and reports what would fail.
+func (s *Service) CheckValues(ctx context.Context, a access.Actor, inputs []ValueInput) (int, error) {
+	return s.saveValues(ctx, a, inputs, true)
+}
+
+func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []ValueInput, dryRun bool) (int, error) {
 	if err := a.Require(access.EnterValues); err != nil {
 		return 0, err
 	}
@@ -359,6 +368,9 @@ func (s *Service) SaveValues(ctx context.Context, a access.Actor, inputs []Value
 	}
 	if es.Err() != nil {
 		return 0, es
+	}
+	if dryRun {
+		return len(ready), nil
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := store.Now()
