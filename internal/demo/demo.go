@@ -52,6 +52,7 @@ func Load(ctx context.Context, db *store.DB) ([]Credential, error) {
 		{"partners", l.partnersAll},
 		{"steering committees", l.committees},
 		{"project offices", l.offices},
+		{"results framework", l.results},
 	}
 	for _, s := range steps {
 		if err := s.run(ctx); err != nil {

@@ -1,0 +1,787 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"ting/internal/results"
+	"ting/internal/store"
+)
+
+// The CP-TING Phase II results framework and what the Action Programmes reported against it.
+//
+// The figures are records, not totals: every value below is what one reporting unit reported
+// for one 4-monthly period (a month for the steering committees' founding), and the seed's
+// section 4 table ("targets at the start of project / progress at the evaluation") is what
+// results.Service.Progress computes from them for the national unit over the life of the
+// project. The spread over provinces, units and periods is demonstration data shaped by what
+// seed 001 says of each province; the national sums are the seed's:
+//
+//	decision makers            350 → 1,774 (180 of them the six PSCs' members)
+//	trainers, volunteers …     100 → 2,194 teachers, 1,086 community-service managers,
+//	                                  142 employers, 817 volunteers
+//	national research orgs.      2 → 2 (190 researchers from 2 national and 8 provincial institutions)
+//	CSOs                         2 → 5
+//	major media outlets         20 → 224 reporters and journalists
+//	people reached by campaigns 1,000,000 → 1,135,000, and 1,100,000 by the Anhui curricula
+//	people receiving services   75,000 → 95,000 (about 60,000 life-skills students, 35,000
+//	                                  Women's Home users)
+//
+// Every value is reported at a province or below, never at the national unit itself, so that a
+// drill-down from the national table over the provinces adds up to the national figure.
+
+// frameworkCode is the national logical framework of Phase II.
+const frameworkCode = "CPTING2"
+
+var categorySets = []results.CategorySet{
+	{Code: "sex", NameZH: "性别", NameEN: "Sex", Categories: []results.Category{
+		{Code: "female", NameZH: "女", NameEN: "Female"},
+		{Code: "male", NameZH: "男", NameEN: "Male"},
+	}},
+	// The project's target ages (seed 001 §1.3: 12 to 24) in the bands its reports use.
+	{Code: "age", NameZH: "年龄段", NameEN: "Age band", Categories: []results.Category{
+		{Code: "12-15", NameZH: "12-15岁", NameEN: "12-15 years"},
+		{Code: "16-18", NameZH: "16-18岁", NameEN: "16-18 years"},
+		{Code: "19-24", NameZH: "19-24岁", NameEN: "19-24 years"},
+		{Code: "25+", NameZH: "25岁及以上", NameEN: "25 years and over"},
+	}},
+	// A person is counted under one group only (a left-behind Dai pupil counts as ethnic-minority
+	// child where the report says so), so that the groups add up to the total.
+	{Code: "target_group", NameZH: "目标群体", NameEN: "Target group", Categories: []results.Category{
+		{Code: "left_behind", NameZH: "留守儿童", NameEN: "Left-behind child"},
+		{Code: "migrant_child", NameZH: "流动儿童", NameEN: "Migrant child"},
+		{Code: "ethnic_minority_child", NameZH: "少数民族儿童", NameEN: "Ethnic-minority child"},
+		{Code: "young_woman_worker", NameZH: "青年女工", NameEN: "Young woman worker"},
+		{Code: "vocational_student", NameZH: "职业学校学生/实习生", NameEN: "Vocational student or intern"},
+		{Code: "dropout", NameZH: "辍学青少年", NameEN: "School dropout"},
+		{Code: "parent", NameZH: "家长", NameEN: "Parent"},
+		{Code: "other", NameZH: "其他", NameEN: "Other"},
+	}},
+	{Code: "ethnicity", NameZH: "民族", NameEN: "Ethnicity", Categories: []results.Category{
+		{Code: "han", NameZH: "汉族", NameEN: "Han"},
+		{Code: "yi", NameZH: "彝族", NameEN: "Yi"},
+		{Code: "miao", NameZH: "苗族", NameEN: "Miao"},
+		{Code: "dai", NameZH: "傣族", NameEN: "Dai"},
+		{Code: "bai", NameZH: "白族", NameEN: "Bai"},
+		{Code: "hani", NameZH: "哈尼族", NameEN: "Hani"},
+		{Code: "buyi", NameZH: "布依族", NameEN: "Buyi"},
+		{Code: "yao", NameZH: "瑶族", NameEN: "Yao"},
+		{Code: "other", NameZH: "其他民族", NameEN: "Other"},
+	}},
+	// The kinds of people the evaluation reports under "trainers/volunteers/back-stoppers/
+	// implementing agencies" (seed 001 §4).
+	{Code: "role", NameZH: "角色", NameEN: "Role", Categories: []results.Category{
+		{Code: "teacher", NameZH: "教师", NameEN: "Teacher"},
+		{Code: "community_service_manager", NameZH: "社区服务管理人员", NameEN: "Community-service manager"},
+		{Code: "employer", NameZH: "雇主", NameEN: "Employer"},
+		{Code: "volunteer", NameZH: "志愿者", NameEN: "Volunteer"},
+	}},
+	{Code: "institution", NameZH: "研究机构级别", NameEN: "Research institution", Categories: []results.Category{
+		{Code: "national", NameZH: "国家级研究机构", NameEN: "National institution"},
+		{Code: "provincial", NameZH: "省级研究机构", NameEN: "Provincial institution"},
+	}},
+	{Code: "service", NameZH: "服务类型", NameEN: "Service", Categories: []results.Category{
+		{Code: "life_skills", NameZH: "学校生活技能教育", NameEN: "Life skills education in schools"},
+		{Code: "womens_home", NameZH: "妇女之家和社区服务", NameEN: "Women's Homes and community services"},
+	}},
+}
+
+// elements: seed 001 §1.3 (objectives), §3.1 (the six themes of objective 1), §3.2 and §3.3
+// (the outputs of objectives 2 and 3), with a few of the activities the sections describe.
+var elements = []results.ElementInput{
+	{Kind: "development_objective", Code: "DO", NameZH: "通过预防以劳动剥削为目的的拐卖，为消除对儿童和青年妇女的劳动剥削作出贡献，使中国妇女儿童劳动权益保护符合国际劳工标准",
+		NameEN: "Contribute to the elimination of labour exploitation of children and young women by preventing trafficking for labour exploitation, protecting women's and children's labour rights in China consistently with international labour standards"},
+
+	{Kind: "immediate_objective", Code: "IO1", ParentCode: "DO", Position: 1, NameZH: "完善预防以劳动剥削为目的的拐卖的国家政策框架",
+		NameEN: "Improved national policy framework to prevent trafficking for labour exploitation"},
+	{Kind: "output", Code: "O1.1", ParentCode: "IO1", Position: 1, NameZH: "多部门协调", NameEN: "Multi-sectoral coordination"},
+	{Kind: "activity", Code: "A1.1.1", ParentCode: "O1.1", Position: 1, NameZH: "为省项目指导委员会成员和主要执行机构举办入门培训",
+		NameEN: "Introductory training workshops for PSC members and key implementing agencies"},
+	{Kind: "output", Code: "O1.2", ParentCode: "IO1", Position: 2, NameZH: "政策倡导", NameEN: "Policy advocacy"},
+	{Kind: "activity", Code: "A1.2.1", ParentCode: "O1.2", Position: 1, NameZH: "为安徽省中小学安全教育教材提供技术支持",
+		NameEN: "Technical assistance to the Anhui safety textbooks for primary and middle schools"},
+	{Kind: "output", Code: "O1.3", ParentCode: "IO1", Position: 3, NameZH: "知识库", NameEN: "Knowledge base"},
+	{Kind: "activity", Code: "A1.3.1", ParentCode: "O1.3", Position: 1, NameZH: "2010年六个试点省基线调查", NameEN: "2010 baseline survey in the six pilot provinces"},
+	{Kind: "activity", Code: "A1.3.2", ParentCode: "O1.3", Position: 2, NameZH: "江苏学生工调研", NameEN: "Jiangsu student worker research"},
+	{Kind: "output", Code: "O1.4", ParentCode: "IO1", Position: 4, NameZH: "媒体报道", NameEN: "Media coverage"},
+	{Kind: "output", Code: "O1.5", ParentCode: "IO1", Position: 5, NameZH: "基于权利的活动", NameEN: "Rights-based events"},
+	{Kind: "activity", Code: "A1.5.1", ParentCode: "O1.5", Position: 1, NameZH: "省级和全国儿童与青年论坛", NameEN: "Provincial and national Children and Youth Forums"},
+	{Kind: "output", Code: "O1.6", ParentCode: "IO1", Position: 6, NameZH: "公民社会参与", NameEN: "Civil society engagement"},
+
+	{Kind: "immediate_objective", Code: "IO2", ParentCode: "DO", Position: 2, NameZH: "改进试点省份预防拐卖措施的实施",
+		NameEN: "Improved implementation of trafficking prevention measures in pilot provinces"},
+	{Kind: "output", Code: "O2.1", ParentCode: "IO2", Position: 1, NameZH: "合作伙伴能力提升：教师接受生活技能教育培训",
+		NameEN: "Improved capacity of partners: teachers trained in life skills education"},
+	{Kind: "activity", Code: "A2.1.1", ParentCode: "O2.1", Position: 1, NameZH: "生活技能教育师资的逐级培训（培训者培训）",
+		NameEN: "Cascade training of life skills trainers and teachers (TOT)"},
+	{Kind: "output", Code: "O2.2", ParentCode: "IO2", Position: 2, NameZH: "合作伙伴能力提升：妇女之家运营", NameEN: "Improved capacity of partners: Women's Home operations"},
+	{Kind: "output", Code: "O2.3", ParentCode: "IO2", Position: 3, NameZH: "宣传活动的组织能力提升", NameEN: "Organisation of awareness-raising campaigns improved"},
+	{Kind: "output", Code: "O2.4", ParentCode: "IO2", Position: 4, NameZH: "省际安全流动合作机制", NameEN: "Inter-provincial arrangements for safe migration"},
+
+	{Kind: "immediate_objective", Code: "IO3", ParentCode: "DO", Position: 3, NameZH: "提高妇女儿童维护自身权益和安全流动的能力",
+		NameEN: "Increased ability of women and children to protect their rights and migrate safely"},
+	{Kind: "output", Code: "O3.1", ParentCode: "IO3", Position: 1, NameZH: "通过宣传活动提高意识", NameEN: "Awareness enhanced through publicity campaigns"},
+	{Kind: "activity", Code: "A3.1.1", ParentCode: "O3.1", Position: 1, NameZH: "春运和暑期在火车站、汽车站开展宣传活动",
+		NameEN: "Spring Festival and summer campaigns at railway and bus stations"},
+	{Kind: "output", Code: "O3.2", ParentCode: "IO3", Position: 2, NameZH: "学校生活技能培训", NameEN: "Life skills training in schools"},
+	{Kind: "output", Code: "O3.3", ParentCode: "IO3", Position: 3, NameZH: "妇女之家和社区服务", NameEN: "Women's Homes and community services"},
+	{Kind: "output", Code: "O3.4", ParentCode: "IO3", Position: 4, NameZH: "雇主合作预防拐卖", NameEN: "Employer cooperation on trafficking prevention"},
+	{Kind: "activity", Code: "A3.4.1", ParentCode: "O3.4", Position: 1, NameZH: "在无锡、常州为雇主开展《与青年共事》培训",
+		NameEN: "Working with Youth training for employers in Wuxi and Changzhou"},
+	{Kind: "output", Code: "O3.5", ParentCode: "IO3", Position: 5, NameZH: "同伴互助网络", NameEN: "Peer-to-peer support networks"},
+}
+
+// Indicator codes.
+const (
+	indDM    = "CP2-DM"
+	indCAP   = "CP2-CAP"
+	indTCH   = "CP2-TCH"
+	indCSM   = "CP2-CSM"
+	indEMP   = "CP2-EMP"
+	indVOL   = "CP2-VOL"
+	indRORG  = "CP2-RORG"
+	indRPROV = "CP2-RPROV"
+	indRES   = "CP2-RES"
+	indCSO   = "CP2-CSO"
+	indJOURN = "CP2-JOURN"
+	indCAMP  = "CP2-CAMP"
+	indCURR  = "CP2-CURR"
+	indSERV  = "CP2-SERV"
+)
+
+// teacherFigures is the seeds' disagreement with themselves, carried where the figures are used.
+const teacherFigures = "Seed 001 disagrees with itself on teachers: §3.2 says \"At present, close to 2,100 teachers and 310 trainers have been trained\"; " +
+	"the §4 table reports 2,194 teachers. The values follow the §4 table; the seeds do not reconcile the two."
+
+const apReports = "Action Programme progress reports (every four months)"
+
+// The trainers/volunteers/back-stoppers/implementing-agencies target (100) is one figure, but
+// the evaluation reports progress by kind of person. Each kind is its own count indicator, on
+// the output it belongs to, so that the table shows 2,194 teachers, 1,086 community-service
+// managers, 142 employers and 817 volunteers as rows. The target sits on CP2-CAP, which would
+// best be a formula over the four; the domain does not evaluate formulas yet (a formula row
+// would read "no data"), so CP2-CAP's values are entered per unit and period as the sum of the
+// four kinds with a "role" breakdown — the test checks that they agree with the four rows.
+var indicators = []results.IndicatorInput{
+	{Code: indDM, ElementCode: "O1.1", Position: 1, NameZH: "了解以劳动剥削为目的的拐卖问题的决策者", NameEN: "Decision makers made aware of trafficking for labour exploitation",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: apReports + "; steering committee records", Frequency: "tertile",
+		Definition: "People in decision-making posts (steering committee members, officials of line agencies, Women's Federation leaders) reached by CP-TING training or committee work, counted once, in the period they were first reached."},
+	{Code: indCURR, ElementCode: "O1.2", Position: 1, NameZH: "安徽安全教育课程覆盖的学生", NameEN: "Students reached by the Anhui safety education curricula",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: "Anhui Provincial Education Department", Frequency: "tertile",
+		Definition: "Students taught the trafficking and safe-migration units of the Anhui Education Department's safety textbooks, per school term (seed 001 §3.1)."},
+	{Code: indRORG, ElementCode: "O1.3", Position: 1, NameZH: "参与项目的国家级研究机构（累计）", NameEN: "National research organisations engaged (cumulative)",
+		Type: "count", UnitLabel: "organisations", Aggregation: "latest", DataSource: apReports, Frequency: "tertile",
+		Definition: "National research institutions working with CP-TING to date; each reporting unit reports its running count, the latest of which counts."},
+	{Code: indRPROV, ElementCode: "O1.3", Position: 2, NameZH: "参与项目的省级研究机构（累计）", NameEN: "Provincial research institutions engaged (cumulative)",
+		Type: "count", UnitLabel: "organisations", Aggregation: "latest", DataSource: apReports, Frequency: "tertile",
+		Definition: "Provincial research institutions working with CP-TING to date (running count per province)."},
+	{Code: indRES, ElementCode: "O1.3", Position: 3, NameZH: "接受培训的研究人员", NameEN: "Researchers trained",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"institution", "sex"}, DataSource: apReports, Frequency: "tertile",
+		Definition: "Researchers trained by CP-TING (baseline survey teams, student worker research, later studies), by the level of their institution."},
+	{Code: indJOURN, ElementCode: "O1.4", Position: 1, NameZH: "参与项目的主要媒体记者和新闻工作者", NameEN: "Reporters and journalists of major media outlets engaged",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: apReports, Frequency: "tertile",
+		Definition: "Reporters and journalists trained in media seminars or briefed at campaign events. The seeds set the target in media outlets (20) but report progress in journalists (224) and give no count of outlets."},
+	{Code: indCSO, ElementCode: "O1.6", Position: 1, NameZH: "合作的民间组织（累计）", NameEN: "Civil society organisations engaged (cumulative)",
+		Type: "count", UnitLabel: "organisations", Aggregation: "latest", DataSource: apReports, Frequency: "tertile",
+		Definition: "CSOs cooperating with CP-TING to date (running count per province, the latest counts)."},
+	{Code: indCAP, ElementCode: "IO2", Position: 1, NameZH: "接受培训的培训者、志愿者、技术支持人员和执行机构人员", NameEN: "Trainers, volunteers, back-stoppers and implementing-agency staff trained",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"role", "sex"}, DataSource: apReports, Frequency: "tertile",
+		Definition: "Teachers, community-service managers, employers and volunteers trained, by role: the sum of the four indicators below, entered alongside them until formula indicators are evaluated. " + teacherFigures},
+	{Code: indTCH, ElementCode: "O2.1", Position: 1, NameZH: "接受生活技能教育培训的教师", NameEN: "Teachers trained in life skills education",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: apReports, Frequency: "tertile",
+		Definition: "Teachers of pilot schools trained in life skills and participatory education through the cascade model, counted in the period of their training. " + teacherFigures},
+	{Code: indCSM, ElementCode: "O2.2", Position: 1, NameZH: "接受培训的社区服务管理人员", NameEN: "Community-service managers trained",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: apReports, Frequency: "tertile",
+		Definition: "Managers and staff of Women's Homes and community service centres trained in their operation (labour contracts, management, gender mainstreaming, participatory evaluation)."},
+	{Code: indVOL, ElementCode: "O2.3", Position: 1, NameZH: "接受培训的志愿者", NameEN: "Volunteers trained",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"age", "sex"}, DataSource: apReports, Frequency: "tertile",
+		Definition: "Volunteers (university students, railway and Women's Federation staff, migrant youths) trained for campaigns and Women's Homes."},
+	{Code: indSERV, ElementCode: "IO3", Position: 1, NameZH: "接受项目服务的人数", NameEN: "People receiving project services",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"age", "ethnicity", "service", "sex", "target_group"}, DataSource: apReports, Frequency: "tertile",
+		Definition: "Students in life skills education in pilot schools and migrants using Women's Homes and community centres, counted once, in the period they first took part."},
+	{Code: indCAMP, ElementCode: "O3.1", Position: 1, NameZH: "宣传活动覆盖人数", NameEN: "People reached by awareness-raising campaigns",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: apReports, Frequency: "tertile",
+		Definition: "People reached at campaign sites (railway and bus stations, squares) during Spring Festival and summer travel, estimated per campaign from materials distributed and feedback questionnaires."},
+	{Code: indEMP, ElementCode: "O3.4", Position: 1, NameZH: "接受培训的雇主", NameEN: "Employers trained",
+		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: apReports, Frequency: "tertile",
+		Definition: "Employers and managers of partner enterprises trained by labour inspectors and trade unions (Working with Youth package)."},
+}
+
+type target struct {
+	ind, unit string
+	value     float64
+	note      string
+}
+
+// Provincial targets are the Action Programmes' (demonstration figures); they are not forced to
+// add up to the national ones, whose difference the table shows.
+const apTarget = "Action Programme target (demonstration)"
+
+var targets = []target{
+	{indDM, "CN", 350, "Seed 001 §1.3: 350 decision makers by project end."},
+	{indCAP, "CN", 100, "Seed 001 §1.3: 100 trainers/volunteers/back stoppers/implementing agencies. The evaluation reports progress by kind (§4): 2,194 teachers, 1,086 community services managers, 142 employers, 817 volunteers. " + teacherFigures},
+	{indRORG, "CN", 2, "Seed 001 §1.3: 2 national research organizations; §4: 190 researchers from 2 national and 8 provincial research institutions."},
+	{indCSO, "CN", 2, "Seed 001 §1.3: 2 Civil Society Organizations (CSO)."},
+	{indJOURN, "CN", 20, "Seed 001 §1.3 sets 20 major media outlets; §4 reports progress as 224 reporters and journalists. The two count different things, as the seeds' own table does."},
+	{indCAMP, "CN", 1000000, "Seed 001 §1.3: 1 million awareness raised by campaigns."},
+	{indSERV, "CN", 75000, "Seed 001 §1.3: 75,000 receive project services."},
+
+	{indDM, "AH", 60, apTarget}, {indDM, "YN", 60, apTarget}, {indDM, "GZ", 50, apTarget},
+	{indDM, "HN", 60, apTarget}, {indDM, "JS", 60, apTarget}, {indDM, "FJ", 50, apTarget},
+	{indCAP, "AH", 15, apTarget}, {indCAP, "YN", 15, apTarget}, {indCAP, "GZ", 15, apTarget},
+	{indCAP, "HN", 15, apTarget}, {indCAP, "JS", 20, apTarget}, {indCAP, "FJ", 15, apTarget},
+	{indCSO, "AH", 1, apTarget}, {indCSO, "YN", 1, apTarget},
+	// Guizhou's campaigns fall short (seed 001 §4.1: the one exception among the provinces'
+	// beneficiary targets, put down to the short running time there).
+	{indCAMP, "AH", 200000, apTarget}, {indCAMP, "YN", 180000, apTarget}, {indCAMP, "GZ", 160000, apTarget},
+	{indCAMP, "HN", 180000, apTarget}, {indCAMP, "JS", 160000, apTarget}, {indCAMP, "FJ", 140000, apTarget},
+	{indSERV, "AH", 14000, apTarget}, {indSERV, "YN", 12000, apTarget}, {indSERV, "GZ", 10000, apTarget},
+	{indSERV, "HN", 14000, apTarget}, {indSERV, "JS", 13000, apTarget}, {indSERV, "FJ", 10000, apTarget},
+}
+
+// split is a disaggregation of a reported figure: the category set, its categories and their
+// relative weights.
+type split struct {
+	set  string
+	cats []string
+	w    []int
+}
+
+func sex(female, male int) split {
+	return split{"sex", []string{"female", "male"}, []int{female, male}}
+}
+
+func age(a12, a16, a19, a25 int) split {
+	return split{"age", []string{"12-15", "16-18", "19-24", "25+"}, []int{a12, a16, a19, a25}}
+}
+
+func only(set, cat string) split { return split{set, []string{cat}, []int{1}} }
+
+// rec is what one unit reported for one indicator: total people spread over the periods in
+// which it reported (later periods weigh more, as the interventions grew), or, for running
+// counts, vals given period by period.
+type rec struct {
+	unit    string
+	total   int
+	periods []string
+	vals    []int
+	ap      string // the Action Programme whose reports carry the figure, e.g. "AP-JS-03"
+	note    string
+	dis     []split
+}
+
+const (
+	t101, t102, t103 = "2010T1", "2010T2", "2010T3"
+	t111, t112, t113 = "2011T1", "2011T2", "2011T3"
+	t121, t122       = "2012T1", "2012T2"
+)
+
+func ps(keys ...string) []string { return keys }
+
+// campaignPeriods: Spring Festival (January-February) and the summer holidays (July-August).
+var campaignPeriods = ps(t101, t102, t111, t112, t121, t122)
+
+var (
+	dmSex    = sex(35, 65)
+	lsSex    = sex(49, 51)
+	lsAge    = age(85, 15, 0, 0)
+	whSex    = sex(85, 15)
+	whAge    = age(0, 10, 45, 45)
+	whAgeOld = age(0, 5, 25, 70) // Fujian and Guizhou: the target group moved on, users are older (§3.3)
+	whGroups = split{"target_group", []string{"young_woman_worker", "migrant_child", "parent", "other"}, []int{50, 10, 25, 15}}
+	whOlder  = split{"target_group", []string{"young_woman_worker", "migrant_child", "parent", "other"}, []int{25, 5, 40, 30}}
+	lifeSk   = only("service", "life_skills")
+	womensH  = only("service", "womens_home")
+	volAge   = age(0, 10, 60, 30)
+)
+
+func lsGroups(w ...int) split {
+	return split{"target_group", []string{"left_behind", "migrant_child", "ethnic_minority_child", "vocational_student", "dropout", "other"}, w}
+}
+
+// reports: what the units reported, indicator by indicator. The capacity-building total
+// (CP2-CAP) is derived from the four kinds in values().
+var reports = map[string][]rec{
+	indDM: {
+		{unit: "AH", total: 170, periods: ps(t102, t111, t113, t121), ap: "AP-AH-01", note: "Provincial workshops; 2010T2 includes the WF legal department directors at the NWCCW training on the NPA in Hefei.", dis: []split{dmSex}},
+		{unit: "AH-HF-FD", total: 70, periods: ps(t103, t112, t121), ap: "AP-AH-01", note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "AH-CH-LJ", total: 60, periods: ps(t111, t113, t122), ap: "AP-AH-01", note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "YN", total: 150, periods: ps(t102, t111, t113, t121), ap: "AP-YN-01", note: "Provincial workshops; 2011T1 trains PSC focal points of provincial and local levels.", dis: []split{dmSex}},
+		{unit: "YN-BN-MH", total: 70, periods: ps(t103, t112, t121), ap: "AP-YN-01", note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "YN-KM", total: 50, periods: ps(t111, t122), ap: "AP-YN-01", note: "City officials trained.", dis: []split{dmSex}},
+		{unit: "GZ", total: 120, periods: ps(t103, t111, t113, t122), ap: "AP-GZ-01", note: "Provincial workshops; 2011T1 trains PSC focal points.", dis: []split{dmSex}},
+		{unit: "GZ-BJ-ZJ", total: 90, periods: ps(t112, t121, t122), ap: "AP-GZ-01", note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "HN", total: 140, periods: ps(t102, t111, t113, t121), ap: "AP-HN-01", note: "Provincial workshops; 2011T1 trains PSC focal points.", dis: []split{dmSex}},
+		{unit: "HN-YZ-NY", total: 118, periods: ps(t103, t112, t121, t122), ap: "AP-HN-01", note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "JS", total: 150, periods: ps(t102, t111, t113, t121), ap: "AP-JS-01", note: "Provincial workshops; 2011T1 trains PSC focal points.", dis: []split{dmSex}},
+		{unit: "JS-WX", total: 80, periods: ps(t103, t112, t121), ap: "AP-JS-01", note: "City officials trained.", dis: []split{dmSex}},
+		{unit: "JS-CZ", total: 60, periods: ps(t112, t121), ap: "AP-JS-01", note: "City officials trained.", dis: []split{dmSex}},
+		{unit: "FJ", total: 130, periods: ps(t103, t112, t121), ap: "AP-FJ-01", note: "Provincial workshops.", dis: []split{dmSex}},
+		{unit: "FJ-QZ", total: 64, periods: ps(t111, t113, t122), ap: "AP-FJ-01", note: "City officials trained.", dis: []split{dmSex}},
+		{unit: "FJ-XM", total: 50, periods: ps(t112, t122), ap: "AP-FJ-01", note: "City officials trained.", dis: []split{dmSex}},
+		// The steering committees' members are added from the committee records in values().
+	},
+	indTCH: {
+		{unit: "AH-HF-FD", total: 240, periods: ps(t102, t103, t112, t113, t122), ap: "AP-AH-03", dis: []split{sex(62, 38)}},
+		{unit: "AH-CH-LJ", total: 180, periods: ps(t103, t113, t121), ap: "AP-AH-03", dis: []split{sex(62, 38)}},
+		{unit: "YN-BN-MH", total: 380, periods: ps(t102, t103, t111, t113, t121), ap: "AP-YN-03", dis: []split{sex(58, 42)}},
+		{unit: "GZ-BJ-ZJ", total: 310, periods: ps(t111, t113, t121, t122), ap: "AP-GZ-03", dis: []split{sex(55, 45)}},
+		{unit: "HN-YZ-NY", total: 460, periods: ps(t102, t103, t111, t113, t121, t122), ap: "AP-HN-03", dis: []split{sex(60, 40)}},
+		{unit: "JS-WX-HS", total: 294, periods: ps(t103, t113, t121), ap: "AP-JS-03", dis: []split{sex(64, 36)}},
+		{unit: "FJ-QZ-JJ", total: 330, periods: ps(t103, t111, t113, t122), ap: "AP-FJ-03", dis: []split{sex(66, 34)}},
+	},
+	indCSM: {
+		{unit: "AH-HF-FD-01", total: 70, periods: ps(t102, t111, t113, t121), ap: "AP-AH-04", note: "Dianbu Women's Home.", dis: []split{sex(82, 18)}},
+		{unit: "AH-HF-YH-01", total: 80, periods: ps(t102, t103, t112, t121), ap: "AP-AH-04", note: "Sanlijie Migrant Community Service Center.", dis: []split{sex(75, 25)}},
+		{unit: "YN-KM-GD-01", total: 90, periods: ps(t101, t103, t112, t121), ap: "AP-YN-04", note: "Guanshang Migrant Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "YN-KM", total: 80, periods: ps(t102, t111, t113, t122), ap: "AP-YN-04", note: "Yunnan Heart to Heart Community Care Centre.", dis: []split{sex(70, 30)}},
+		{unit: "GZ-GY-NM-01", total: 75, periods: ps(t111, t113, t122), ap: "AP-GZ-04", note: "Youzhajie Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "GZ-BJ-ZJ-01", total: 65, periods: ps(t112, t121), ap: "AP-GZ-04", note: "Zhijin Chengguan Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "HN-CS-FR-01", total: 95, periods: ps(t102, t111, t113, t121), ap: "AP-HN-04", note: "Wulipai Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "HN-YZ-NY-01", total: 85, periods: ps(t103, t112, t122), ap: "AP-HN-04", note: "Shunling Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "JS-WX-BH-01", total: 95, periods: ps(t102, t103, t112, t121), ap: "AP-JS-04", note: "Helie Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "JS-WX-HS-01", total: 80, periods: ps(t103, t113, t122), ap: "AP-JS-04", note: "Yanqiao Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "JS-CZ-WJ-01", total: 75, periods: ps(t111, t113, t121), ap: "AP-JS-04", note: "Hutang Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "FJ-FZ-CS-01", total: 70, periods: ps(t103, t112, t121), ap: "AP-FJ-04", note: "Chengmen Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "FJ-QZ-JJ-01", total: 66, periods: ps(t111, t113, t122), ap: "AP-FJ-04", note: "Chendai Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "FJ-XM-HL-01", total: 60, periods: ps(t112, t121), ap: "AP-FJ-04", note: "Dianqian Women's Home.", dis: []split{sex(85, 15)}},
+	},
+	// Employer cooperation runs in Wuxi and Changzhou only and started late (§3.3: "substantially
+	// behind schedule" at the review).
+	indEMP: {
+		{unit: "JS-WX-BH", total: 30, periods: ps(t113, t121, t122), ap: "AP-JS-05", note: "Rongxiang partner garment factory.", dis: []split{sex(35, 65)}},
+		{unit: "JS-WX-HS", total: 60, periods: ps(t113, t121, t122), ap: "AP-JS-05", note: "Yanqiao and Chang'an partner garment factories.", dis: []split{sex(35, 65)}},
+		{unit: "JS-CZ-WJ", total: 52, periods: ps(t121, t122), ap: "AP-JS-05", note: "Hutang and Niutang partner factories.", dis: []split{sex(35, 65)}},
+	},
+	indVOL: {
+		{unit: "AH-HF", total: 90, periods: ps(t101, t111, t121), ap: "AP-AH-02", note: "Campaign volunteers at Hefei Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "AH-HF-YH-01", total: 50, periods: ps(t103, t112, t121), ap: "AP-AH-04", note: "Volunteers of the Sanlijie centre.", dis: []split{sex(70, 30), volAge}},
+		{unit: "YN-KM", total: 100, periods: ps(t101, t111, t121), ap: "AP-YN-02", note: "Campaign volunteers at Kunming Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "YN-KM-GD-01", total: 50, periods: ps(t103, t113, t122), ap: "AP-YN-04", note: "'Big sister' volunteers of the Women's Home.", dis: []split{sex(90, 10), volAge}},
+		{unit: "GZ-GY", total: 70, periods: ps(t112, t121), ap: "AP-GZ-02", note: "Campaign volunteers at Guiyang Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "GZ-GY-NM-01", total: 30, periods: ps(t113, t122), ap: "AP-GZ-04", dis: []split{sex(90, 10), volAge}},
+		{unit: "HN-CS", total: 85, periods: ps(t101, t111, t121), ap: "AP-HN-02", note: "Campaign volunteers at Changsha Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "HN-CS-FR-01", total: 50, periods: ps(t103, t113, t122), ap: "AP-HN-04", dis: []split{sex(90, 10), volAge}},
+		{unit: "JS-NJ", total: 87, periods: ps(t101, t111, t121), ap: "AP-JS-02", note: "Campaign volunteers at Nanjing Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "JS-WX-BH-01", total: 70, periods: ps(t103, t112, t121), ap: "AP-JS-04", dis: []split{sex(90, 10), volAge}},
+		{unit: "FJ-FZ", total: 80, periods: ps(t102, t111, t121), ap: "AP-FJ-02", note: "Campaign volunteers at Fuzhou Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "FJ-XM-HL-01", total: 55, periods: ps(t112, t122), ap: "AP-FJ-04", dis: []split{sex(90, 10), volAge}},
+	},
+	// The seeds name neither national research institution nor where it worked: each is recorded
+	// with the provincial office that contracted it.
+	indRORG: {
+		{unit: "YN", periods: ps(t103, t113, t122), vals: []int{1, 1, 1}, ap: "AP-YN-01", note: "National institution that trained the baseline survey core teams (unnamed in the seeds)."},
+		{unit: "JS", periods: ps(t111, t113, t122), vals: []int{1, 1, 1}, ap: "AP-JS-01", note: "National institution in the follow-up to the student worker research (unnamed in the seeds)."},
+	},
+	indRPROV: {
+		{unit: "AH", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-AH-01", note: "Department of Sociology, Anhui University."},
+		{unit: "YN", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-YN-01", note: "Social Work Institute, Yunnan University."},
+		{unit: "GZ", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-GZ-01", note: "Department of Sociology, Guizhou University."},
+		{unit: "HN", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-HN-01", note: "College of Education Science, Hunan Normal University."},
+		{unit: "JS", periods: ps(t103, t111, t122), vals: []int{1, 2, 2}, ap: "AP-JS-01", note: "School of Social Development, Nanjing Normal University, and from 2011 a second Jiangsu institution (unnamed in the seeds)."},
+		{unit: "FJ", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-FJ-01", note: "School of Social History, Fujian Normal University."},
+		{unit: "SC", periods: ps(t122), vals: []int{1}, ap: "AP-SC-01", note: "Sichuan Academy of Social Sciences: migrant children in Chengdu."},
+	},
+	// The 2010 baseline survey (September-December) trained each province's core team and
+	// field researchers.
+	indRES: {
+		{unit: "AH", total: 24, periods: ps(t103), ap: "AP-AH-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "YN", total: 28, periods: ps(t103), ap: "AP-YN-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "YN", total: 10, periods: ps(t102), ap: "AP-YN-01", note: "Researchers of the national institution preparing the baseline survey.", dis: []split{sex(50, 50), only("institution", "national")}},
+		{unit: "GZ", total: 22, periods: ps(t103), ap: "AP-GZ-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "HN", total: 24, periods: ps(t103), ap: "AP-HN-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "JS", total: 24, periods: ps(t103), ap: "AP-JS-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "JS", total: 16, periods: ps(t111), ap: "AP-JS-01", note: "Nanjing Normal University student worker research team.", dis: []split{sex(60, 40), only("institution", "provincial")}},
+		{unit: "JS", total: 8, periods: ps(t112), ap: "AP-JS-01", note: "Researchers of the national institution.", dis: []split{sex(50, 50), only("institution", "national")}},
+		{unit: "FJ", total: 22, periods: ps(t103), ap: "AP-FJ-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "SC", total: 12, periods: ps(t122), ap: "AP-SC-01", note: "Chengdu migrant children study team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+	},
+	indCSO: {
+		{unit: "AH", periods: ps(t103, t113, t122), vals: []int{1, 1, 1}, ap: "AP-AH-01", note: "Sanlijie Migrant Community Service Center."},
+		{unit: "YN", periods: ps(t103, t113, t122), vals: []int{1, 1, 1}, ap: "AP-YN-01", note: "Yunnan Heart to Heart Community Care Centre."},
+		{unit: "GD", periods: ps(t113, t122), vals: []int{1, 3}, ap: "AP-GD-01", note: "Little Bird (labour CSO development forum in Shenzhen, from 2011); in 2012 the New Workers Group and a Shenzhen labour CSO co-organising the forum (unnamed in the seeds)."},
+	},
+	// Two provincial media training seminars, in Yunnan and Fujian (§3.1), and journalists briefed
+	// at campaign launches everywhere.
+	indJOURN: {
+		{unit: "YN", total: 40, periods: ps(t113), ap: "AP-YN-01", note: "Provincial media training seminar.", dis: []split{sex(58, 42)}},
+		{unit: "YN", total: 22, periods: ps(t101, t121), ap: "AP-YN-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "FJ", total: 36, periods: ps(t121), ap: "AP-FJ-01", note: "Provincial media training seminar.", dis: []split{sex(58, 42)}},
+		{unit: "FJ", total: 12, periods: ps(t102, t111), ap: "AP-FJ-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "AH", total: 26, periods: ps(t101, t111, t121), ap: "AP-AH-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "GZ", total: 20, periods: ps(t112, t121), ap: "AP-GZ-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "HN", total: 30, periods: ps(t101, t111, t121), ap: "AP-HN-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "JS", total: 38, periods: ps(t102, t113, t121), ap: "AP-JS-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+	},
+	// Guizhou's campaigns ran for a shorter time (§4.1), from summer 2011.
+	indCAMP: {
+		{unit: "AH-HF", total: 160000, periods: campaignPeriods, ap: "AP-AH-02", note: "Hefei Railway Station and squares.", dis: []split{sex(48, 52)}},
+		{unit: "AH-HF-FD", total: 70000, periods: ps(t102, t112, t122), ap: "AP-AH-02", note: "Feidong County market days.", dis: []split{sex(50, 50)}},
+		{unit: "YN-KM", total: 150000, periods: campaignPeriods, ap: "AP-YN-02", note: "Kunming Railway Station and bus stations.", dis: []split{sex(48, 52)}},
+		{unit: "YN-BN", total: 65000, periods: ps(t102, t111, t112, t121), ap: "AP-YN-02", note: "Xishuangbanna bus stations and border crossings.", dis: []split{sex(50, 50)}},
+		{unit: "GZ-GY", total: 80000, periods: ps(t112, t121, t122), ap: "AP-GZ-02", note: "Guiyang Railway Station.", dis: []split{sex(47, 53)}},
+		{unit: "GZ-BJ", total: 30000, periods: ps(t121, t122), ap: "AP-GZ-02", note: "Bijie bus stations.", dis: []split{sex(50, 50)}},
+		{unit: "HN-CS", total: 140000, periods: campaignPeriods, ap: "AP-HN-02", note: "Changsha Railway Station.", dis: []split{sex(48, 52)}},
+		{unit: "HN-YZ", total: 65000, periods: ps(t102, t111, t121), ap: "AP-HN-02", note: "Yongzhou and Ningyuan bus stations.", dis: []split{sex(50, 50)}},
+		{unit: "JS-NJ", total: 110000, periods: campaignPeriods, ap: "AP-JS-02", note: "Nanjing Railway Station.", dis: []split{sex(47, 53)}},
+		{unit: "JS-WX", total: 55000, periods: ps(t102, t112, t122), ap: "AP-JS-02", note: "Wuxi Railway Station and industrial parks.", dis: []split{sex(48, 52)}},
+		{unit: "JS-CZ", total: 35000, periods: ps(t112, t122), ap: "AP-JS-02", note: "Changzhou industrial parks.", dis: []split{sex(48, 52)}},
+		{unit: "FJ-FZ", total: 90000, periods: campaignPeriods, ap: "AP-FJ-02", note: "Fuzhou Railway Station.", dis: []split{sex(47, 53)}},
+		{unit: "FJ-QZ", total: 50000, periods: ps(t101, t111, t121), ap: "AP-FJ-02", note: "Quanzhou and Jinjiang stations.", dis: []split{sex(48, 52)}},
+		{unit: "FJ-XM", total: 35000, periods: ps(t111, t121), ap: "AP-FJ-02", note: "Xiamen Railway Station.", dis: []split{sex(48, 52)}},
+	},
+	// "Students of all 1,500 primary and middle schools in Anhui had received this set of
+	// textbooks. In the last two years, more than one million students have been trained" (§3.1).
+	indCURR: {
+		{unit: "AH", total: 1100000, periods: ps(t111, t113, t121), ap: "AP-AH-06", note: "Safety textbooks in the 1,500 primary and middle schools, per school term; the Education Department reports no age breakdown.", dis: []split{sex(48, 52)}},
+	},
+	// Life skills students in the pilot counties' schools (about 60,000, §4.1) and Women's Home
+	// and community centre users (35,000 at 12 Women's Homes and the two CSO centres, §3.2).
+	indSERV: {
+		{unit: "AH-HF-FD", total: 6500, periods: ps(t103, t111, t113, t121), ap: "AP-AH-03", note: "Life skills students, Feidong pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(60, 0, 0, 0, 5, 35)}},
+		{unit: "AH-CH-LJ", total: 4500, periods: ps(t111, t113, t121), ap: "AP-AH-03", note: "Life skills students, Lujiang pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(55, 0, 0, 0, 5, 40)}},
+		{unit: "YN-BN-MH", total: 10000, periods: ps(t103, t111, t113, t121), ap: "AP-YN-03", note: "Life skills students, Menghai pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(25, 0, 55, 0, 5, 15),
+			split{"ethnicity", []string{"dai", "hani", "han", "yi", "bai", "other"}, []int{50, 15, 25, 4, 2, 4}}}},
+		{unit: "GZ-BJ-ZJ", total: 8500, periods: ps(t111, t113, t121), ap: "AP-GZ-03", note: "Life skills students, Zhijin pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(40, 0, 40, 0, 5, 15),
+			split{"ethnicity", []string{"han", "miao", "yi", "buyi", "other"}, []int{40, 30, 22, 5, 3}}}},
+		{unit: "HN-YZ-NY", total: 12500, periods: ps(t103, t111, t113, t121), ap: "AP-HN-03", note: "Life skills students, Ningyuan pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(55, 0, 5, 5, 5, 30)}},
+		{unit: "JS-WX-HS", total: 8000, periods: ps(t103, t113, t121), ap: "AP-JS-03", note: "Vocational students and interns, Huishan Vocational and Technical School.", dis: []split{lsSex, age(0, 100, 0, 0), lifeSk, only("target_group", "vocational_student")}},
+		{unit: "FJ-QZ-JJ", total: 10000, periods: ps(t103, t111, t113, t121), ap: "AP-FJ-03", note: "Life skills students, Jinjiang pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(0, 60, 0, 0, 5, 35)}},
+
+		{unit: "AH-HF-FD-01", total: 1800, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-AH-04", note: "Dianbu Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "AH-HF-YH-01", total: 3200, periods: ps(t102, t103, t111, t112, t113, t121, t122), ap: "AP-AH-04", note: "Sanlijie Migrant Community Service Center users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "YN-KM-GD-01", total: 2500, periods: ps(t102, t103, t111, t112, t113, t121, t122), ap: "AP-YN-04", note: "Guanshang Migrant Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "YN-KM", total: 3000, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-YN-04", note: "Yunnan Heart to Heart Community Care Centre users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "GZ-GY-NM-01", total: 1800, periods: ps(t111, t112, t113, t121, t122), ap: "AP-GZ-04", note: "Youzhajie Women's Home users.", dis: []split{whSex, whAgeOld, womensH, whOlder}},
+		{unit: "GZ-BJ-ZJ-01", total: 1200, periods: ps(t112, t113, t121, t122), ap: "AP-GZ-04", note: "Zhijin Chengguan Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "HN-CS-FR-01", total: 2600, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-HN-04", note: "Wulipai Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "HN-YZ-NY-01", total: 2400, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-HN-04", note: "Shunling Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "JS-WX-BH-01", total: 3800, periods: ps(t102, t103, t111, t112, t113, t121, t122), ap: "AP-JS-04", note: "Helie Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "JS-WX-HS-01", total: 3200, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-JS-04", note: "Yanqiao Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "JS-CZ-WJ-01", total: 2500, periods: ps(t111, t112, t113, t121, t122), ap: "AP-JS-04", note: "Hutang Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "FJ-FZ-CS-01", total: 2500, periods: ps(t111, t112, t113, t121, t122), ap: "AP-FJ-04", note: "Chengmen Women's Home users.", dis: []split{whSex, whAgeOld, womensH, whOlder}},
+		{unit: "FJ-QZ-JJ-01", total: 2300, periods: ps(t111, t112, t113, t121, t122), ap: "AP-FJ-04", note: "Chendai Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+		{unit: "FJ-XM-HL-01", total: 2200, periods: ps(t111, t112, t113, t121, t122), ap: "AP-FJ-04", note: "Dianqian Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	},
+}
+
+// teacherNote is where the seeds' two teacher figures meet a record: the last teachers'
+// report of the programme carries §3.2's sentence.
+var teacherNote = struct{ unit, period, text string }{"FJ-QZ-JJ", t122,
+	"Seed 001 §3.2 reports \"close to 2,100 teachers and 310 trainers have been trained\"; the §4 table counts 2,194 teachers, which the values here add up to."}
+
+// apportion splits total in proportion to weights by largest remainder, so the parts add up to
+// total exactly; ties go to the earlier part.
+func apportion(total int, weights []int) []int {
+	sum := 0
+	for _, w := range weights {
+		sum += w
+	}
+	out := make([]int, len(weights))
+	if sum == 0 {
+		return out
+	}
+	type rem struct{ i, r int }
+	rems := make([]rem, len(weights))
+	given := 0
+	for i, w := range weights {
+		out[i] = total * w / sum
+		given += out[i]
+		rems[i] = rem{i, total * w % sum}
+	}
+	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r > rems[b].r })
+	for k := 0; given < total; k++ {
+		out[rems[k].i]++
+		given++
+	}
+	return out
+}
+
+// reported is one stored value being assembled: its total, its disaggregations and provenance.
+type reported struct {
+	ind, unit, period, ref string
+	total                  int
+	parts                  map[string]int // "set:category" → value
+	notes                  []string
+}
+
+type valueBook struct {
+	m     map[string]*reported
+	order []string
+}
+
+func (b *valueBook) at(ind, unit, period, ref string) *reported {
+	k := ind + "|" + unit + "|" + period
+	r, ok := b.m[k]
+	if !ok {
+		r = &reported{ind: ind, unit: unit, period: period, ref: ref, parts: map[string]int{}}
+		b.m[k] = r
+		b.order = append(b.order, k)
+	}
+	return r
+}
+
+func (r *reported) add(v int, note string, dis []split) {
+	r.total += v
+	for _, d := range dis {
+		for i, x := range apportion(v, d.w) {
+			if x > 0 {
+				r.parts[d.set+":"+d.cats[i]] += x
+			}
+		}
+	}
+	if note != "" && !slices.Contains(r.notes, note) {
+		r.notes = append(r.notes, note)
+	}
+}
+
+// committeeCount is the number of current members of the committee named zh at unit, from the
+// committee records.
+type committeeCount func(unit, zh string) (int, error)
+
+// book assembles every value of the demonstration: the reports above, the steering
+// committees' members as decision makers, and CP2-CAP from the four kinds of people trained.
+func book(members committeeCount) (*valueBook, error) {
+	b := &valueBook{m: map[string]*reported{}}
+	for _, ind := range slices.Sorted(maps.Keys(reports)) {
+		for _, r := range reports[ind] {
+			parts := r.vals
+			if parts == nil {
+				w := make([]int, len(r.periods))
+				for i := range w {
+					w[i] = 4 + i
+				}
+				parts = apportion(r.total, w)
+			}
+			for i, p := range r.periods {
+				if parts[i] > 0 {
+					b.at(ind, r.unit, p, r.ap+"/"+p).add(parts[i], r.note, r.dis)
+				}
+			}
+		}
+	}
+	// 180 of the decision makers are the six provincial steering committees' members (seed
+	// 001 §3.1, §4.2), and the county and city committees' members count too: both come from the
+	// committee records, in the month each committee was founded.
+	type committee struct{ unit, zh, en, month, ap string }
+	var cs []committee
+	for _, p := range pilots {
+		cs = append(cs, committee{p.code, p.short + "省项目指导委员会", p.en + " Provincial Steering Committee", p.established[:7], "AP-" + p.code + "-01"})
+	}
+	for _, c := range localCommittees {
+		cs = append(cs, committee{c.unit, c.zh, c.en, c.established[:7], "AP-" + c.unit[:2] + "-01"})
+	}
+	for _, c := range cs {
+		n, err := members(c.unit, c.zh)
+		if err != nil {
+			return nil, err
+		}
+		b.at(indDM, c.unit, c.month, c.ap+"/"+tertileOf(c.month)).add(n, "Members of the "+c.en+", from the committee records.", []split{dmSex})
+	}
+	roles := map[string]string{indTCH: "teacher", indCSM: "community_service_manager", indEMP: "employer", indVOL: "volunteer"}
+	for _, k := range slices.Clone(b.order) {
+		r := b.m[k]
+		role, ok := roles[r.ind]
+		if !ok {
+			continue
+		}
+		c := b.at(indCAP, r.unit, r.period, r.ref)
+		c.total += r.total
+		c.parts["role:"+role] += r.total
+		for combo, v := range r.parts {
+			if strings.HasPrefix(combo, "sex:") {
+				c.parts[combo] += v
+			}
+		}
+		c.notes = []string{"Sum of the teachers, community-service managers, employers and volunteers trained reported for this unit and period, by role."}
+	}
+	t := b.m[indTCH+"|"+teacherNote.unit+"|"+teacherNote.period]
+	if t == nil {
+		return nil, fmt.Errorf("no teachers' report for %s %s to carry the seeds' note", teacherNote.unit, teacherNote.period)
+	}
+	t.notes = append(t.notes, teacherNote.text)
+	return b, nil
+}
+
+// tertileOf returns the 4-monthly reporting period of a month key "2010-03".
+func tertileOf(month string) string {
+	m := int(month[5]-'0')*10 + int(month[6]-'0')
+	return fmt.Sprintf("%sT%d", month[:4], (m-1)/4+1)
+}
+
+// inputs turns the book into values to save, indicator by indicator.
+func (b *valueBook) inputs(unitID func(string) (int64, error)) (map[string][]results.ValueInput, error) {
+	out := map[string][]results.ValueInput{}
+	keys := slices.Clone(b.order)
+	sort.Strings(keys)
+	for _, k := range keys {
+		r := b.m[k]
+		id, err := unitID(r.unit)
+		if err != nil {
+			return nil, err
+		}
+		v := float64(r.total)
+		out[r.ind] = append(out[r.ind], results.ValueInput{Indicator: r.ind, UnitID: id, Period: r.period, Value: &v,
+			Comment: strings.Join(r.notes, " "), Source: "report", SourceRef: r.ref})
+		combos := make([]string, 0, len(r.parts))
+		for c := range r.parts {
+			combos = append(combos, c)
+		}
+		sort.Strings(combos)
+		for _, c := range combos {
+			x := float64(r.parts[c])
+			out[r.ind] = append(out[r.ind], results.ValueInput{Indicator: r.ind, UnitID: id, Period: r.period, Combo: c, Value: &x,
+				Source: "report", SourceRef: r.ref})
+		}
+	}
+	return out, nil
+}
+
+// results builds the framework, its indicators and targets and the reported values, each only
+// when missing.
+func (l *loader) results(ctx context.Context) error {
+	svc := results.New(l.db)
+	cn, err := l.unitOf("CN")
+	if err != nil {
+		return err
+	}
+	for _, set := range categorySets {
+		if _, err := svc.CategorySet(ctx, set.Code); errors.Is(err, store.ErrNotFound) {
+			if _, err := svc.SaveCategorySet(ctx, l.a, set); err != nil {
+				return fmt.Errorf("category set %s: %w", set.Code, err)
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+
+	fw, err := svc.Current(ctx, l.a, frameworkCode)
+	if errors.Is(err, store.ErrNotFound) {
+		fw, err = svc.CreateFramework(ctx, l.a, results.FrameworkInput{Code: frameworkCode, UnitID: cn.ID,
+			NameZH: "中国预防以劳动剥削为目的的拐卖女童和青年妇女项目（二期）国家逻辑框架", NameEN: "CP-TING Phase II national logical framework"})
+	}
+	if err != nil {
+		return fmt.Errorf("framework: %w", err)
+	}
+	if fw.Status == results.Draft {
+		have, err := svc.Elements(ctx, l.a, fw.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range elements {
+			if slices.ContainsFunc(have, func(h results.Element) bool { return h.Code == e.Code }) {
+				continue
+			}
+			if _, err := svc.AddElement(ctx, l.a, fw.ID, e); err != nil {
+				return fmt.Errorf("element %s: %w", e.Code, err)
+			}
+		}
+		if fw, err = svc.Approve(ctx, l.a, fw.ID); err != nil {
+			return fmt.Errorf("approve framework: %w", err)
+		}
+	}
+
+	existing, err := svc.Indicators(ctx, l.a, frameworkCode)
+	if err != nil {
+		return err
+	}
+	for _, in := range indicators {
+		if slices.ContainsFunc(existing, func(i results.Indicator) bool { return i.Code == in.Code }) {
+			continue
+		}
+		in.FrameworkCode = frameworkCode
+		if _, err := svc.CreateIndicator(ctx, l.a, in); err != nil {
+			return fmt.Errorf("indicator %s: %w", in.Code, err)
+		}
+	}
+	inds, err := svc.Indicators(ctx, l.a, frameworkCode)
+	if err != nil {
+		return err
+	}
+	indID := map[string]int64{}
+	for _, i := range inds {
+		indID[i.Code] = i.ID
+	}
+
+	// The progress table of each unit with targets shows which targets are already set, and
+	// the national one whether values have been entered. A target already set is left alone,
+	// even if someone has changed it since.
+	tables := map[string]results.Table{}
+	for _, t := range targets {
+		if _, ok := tables[t.unit]; ok {
+			continue
+		}
+		u, err := l.unitOf(t.unit)
+		if err != nil {
+			return err
+		}
+		if tables[t.unit], err = svc.Progress(ctx, l.a, frameworkCode, u, results.LOP, 0); err != nil {
+			return err
+		}
+	}
+	for _, t := range targets {
+		if rowHas(tables[t.unit], t.ind, func(r results.Row) bool { return r.Target != nil }) {
+			continue
+		}
+		u, _ := l.unitOf(t.unit)
+		if err := svc.SetTarget(ctx, l.a, indID[t.ind], u.ID, "LOP", t.value, t.note); err != nil {
+			return fmt.Errorf("target %s at %s: %w", t.ind, t.unit, err)
+		}
+	}
+	for _, r := range tables["CN"].Rows {
+		if r.Actual.Values > 0 {
+			return nil // the values are in; SaveValues would only rewrite them and log it
+		}
+	}
+
+	b, err := book(func(unit, zh string) (int, error) {
+		u, err := l.unitOf(unit)
+		if err != nil {
+			return 0, err
+		}
+		cs, err := l.org.Committees(ctx, l.a, u.ID)
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range cs {
+			if c.NameZH == zh {
+				return c.Members, nil
+			}
+		}
+		return 0, fmt.Errorf("committee %s is not at %s", zh, unit)
+	})
+	if err != nil {
+		return err
+	}
+	byInd, err := b.inputs(func(code string) (int64, error) {
+		u, err := l.unitOf(code)
+		return u.ID, err
+	})
+	if err != nil {
+		return err
+	}
+	// One batch per indicator: each is checked whole, and a refusal names the indicator.
+	for _, in := range indicators {
+		if len(byInd[in.Code]) == 0 {
+			continue
+		}
+		if _, err := svc.SaveValues(ctx, l.a, byInd[in.Code]); err != nil {
+			return fmt.Errorf("values of %s: %w", in.Code, err)
+		}
+	}
+	return nil
+}
+
+func rowHas(t results.Table, ind string, ok func(results.Row) bool) bool {
+	for _, r := range t.Rows {
+		if r.Indicator.Code == ind {
+			return ok(r)
+		}
+	}
+	return false
+}

@@ -1,0 +1,280 @@
+package demo
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"ting/internal/access"
+	"ting/internal/org"
+	"ting/internal/results"
+	"ting/internal/store"
+	"ting/internal/store/storetest"
+)
+
+func ptr(v float64) *float64 { return &v }
+
+// wantRow is a line of seed 001's section 4 table as Progress must compute it for the national
+// unit over the life of the project. Rows whose figure the seeds report without a target of
+// its own have no target and so the status no_target.
+type wantRow struct {
+	target, childTargets *float64
+	actual               float64
+	status               string
+}
+
+var wantTable = map[string]wantRow{
+	indDM:    {ptr(350), ptr(340), 1774, results.Ahead},
+	indCAP:   {ptr(100), ptr(95), 4239, results.Ahead},
+	indTCH:   {nil, nil, 2194, results.NoTarget},
+	indCSM:   {nil, nil, 1086, results.NoTarget},
+	indEMP:   {nil, nil, 142, results.NoTarget},
+	indVOL:   {nil, nil, 817, results.NoTarget},
+	indRORG:  {ptr(2), nil, 2, results.OnTrack},
+	indRPROV: {nil, nil, 8, results.NoTarget},
+	indRES:   {nil, nil, 190, results.NoTarget},
+	indCSO:   {ptr(2), ptr(2), 5, results.Ahead},
+	indJOURN: {ptr(20), nil, 224, results.Ahead},
+	indCAMP:  {ptr(1000000), ptr(1020000), 1135000, results.OnTrack},
+	indCURR:  {nil, nil, 1100000, results.NoTarget},
+	indSERV:  {ptr(75000), ptr(73000), 95000, results.Ahead},
+}
+
+func eqPtr(a, b *float64) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+func show(p *float64) any {
+	if p == nil {
+		return "none"
+	}
+	return *p
+}
+
+func TestResultsReproduceTheEvaluationTable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := Load(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		sys := access.System
+		svc := results.New(db)
+		cn, err := org.New(db).UnitByCode(ctx, sys, "CN")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab, err := svc.Progress(ctx, sys, frameworkCode, cn, results.LOP, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tab.Framework.Status != results.Approved {
+			t.Errorf("framework is %s, want approved", tab.Framework.Status)
+		}
+		if len(tab.Rows) != len(wantTable) {
+			t.Errorf("table has %d rows, want %d", len(tab.Rows), len(wantTable))
+		}
+		rows := map[string]results.Row{}
+		for _, r := range tab.Rows {
+			rows[r.Indicator.Code] = r
+			w, ok := wantTable[r.Indicator.Code]
+			if !ok {
+				t.Errorf("unexpected row %s", r.Indicator.Code)
+				continue
+			}
+			if !eqPtr(r.Target, w.target) || !eqPtr(r.ChildTargets, w.childTargets) || r.Actual.Value != w.actual || r.Status != w.status {
+				t.Errorf("%s: target %v, provinces' targets %v, actual %v, %s; want %v, %v, %v, %s", r.Indicator.Code,
+					show(r.Target), show(r.ChildTargets), r.Actual.Value, r.Status, show(w.target), show(w.childTargets), w.actual, w.status)
+			}
+			// Every target the seeds set was met (§4: "achieved all of the targets").
+			if r.Target != nil && r.Status != results.Ahead && r.Status != results.OnTrack {
+				t.Errorf("%s is %s", r.Indicator.Code, r.Status)
+			}
+		}
+		if got := rows[indTCH].Actual.Value + rows[indCSM].Actual.Value + rows[indEMP].Actual.Value + rows[indVOL].Actual.Value; got != rows[indCAP].Actual.Value {
+			t.Errorf("the four kinds add up to %v, the capacity-building row says %v", got, rows[indCAP].Actual.Value)
+		}
+
+		// The seeds' two teacher figures are both on record.
+		if n := rows[indCAP].TargetNote; !strings.Contains(n, "close to 2,100 teachers and 310 trainers") || !strings.Contains(n, "2,194 teachers") {
+			t.Errorf("capacity-building target note does not name both teacher figures: %q", n)
+		}
+		if d := rows[indTCH].Indicator.Definition; !strings.Contains(d, "2,100") || !strings.Contains(d, "2,194") {
+			t.Errorf("teachers' definition does not name both figures: %q", d)
+		}
+
+		sourceRef := regexp.MustCompile(`^AP-[A-Z]{2}-0[1-6]/20(10|11|12)T[1-3]$`)
+		for code, row := range rows {
+			// A drill-down over the provinces adds up to the national figure.
+			kids, err := svc.Drill(ctx, sys, row.Indicator.ID, cn, results.LOP, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum float64
+			for _, k := range kids {
+				sum += k.Actual.Value
+			}
+			if sum != row.Actual.Value {
+				t.Errorf("%s: provinces add up to %v, national %v", code, sum, row.Actual.Value)
+			}
+			if code == indCAMP || code == indSERV {
+				for _, k := range kids {
+					// §4.1: every province met its beneficiary targets except Guizhou's campaigns.
+					behind := k.Status == results.Behind
+					if behind != (code == indCAMP && k.Unit.Code == "GZ") {
+						t.Errorf("%s in %s is %s", code, k.Unit.Code, k.Status)
+					}
+				}
+			}
+
+			// Disaggregations add up to the totals they break down, for every set used.
+			vals, err := svc.Values(ctx, sys, row.Indicator.ID, cn, results.LOP, "en")
+			if err != nil {
+				t.Fatal(err)
+			}
+			totals := map[string]float64{}
+			parts := map[string]map[string]float64{}
+			for _, v := range vals {
+				if v.Source != "report" || !sourceRef.MatchString(v.SourceRef) {
+					t.Errorf("%s at %s %s: source %s %q", code, v.UnitCode, v.Period, v.Source, v.SourceRef)
+				}
+				if v.UnitCode == "CN" {
+					t.Errorf("%s: a value at the national unit itself, which no drill-down shows", code)
+				}
+				key := v.UnitCode + " " + v.Period
+				if v.Combo == "" {
+					totals[key] = *v.Value
+					continue
+				}
+				set, _, _ := strings.Cut(v.Combo, ":")
+				if parts[key] == nil {
+					parts[key] = map[string]float64{}
+				}
+				parts[key][set] += *v.Value
+			}
+			for key, total := range totals {
+				// People counts come with their breakdown by sex, and by age where the reports give it.
+				for _, set := range row.Indicator.CategorySets {
+					if (set == "sex" || set == "age" || set == "role") && parts[key][set] == 0 {
+						t.Errorf("%s at %s: %v reported without its %s breakdown", code, key, total, set)
+					}
+				}
+				for set, sum := range parts[key] {
+					if sum != total {
+						t.Errorf("%s at %s: %s adds up to %v, total %v", code, key, set, sum, total)
+					}
+				}
+			}
+			for key := range parts {
+				if _, ok := totals[key]; !ok {
+					t.Errorf("%s at %s: a breakdown without its total", code, key)
+				}
+			}
+		}
+
+		// The capacity-building row's role breakdown agrees with the four rows, value by value.
+		byKind := map[string]float64{}
+		for code, role := range map[string]string{indTCH: "teacher", indCSM: "community_service_manager", indEMP: "employer", indVOL: "volunteer"} {
+			vals, err := svc.Values(ctx, sys, rows[code].Indicator.ID, cn, results.LOP, "en")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if v.Combo == "" {
+					byKind[v.UnitCode+" "+v.Period+" role:"+role] = *v.Value
+				}
+			}
+		}
+		capVals, err := svc.Values(ctx, sys, rows[indCAP].Indicator.ID, cn, results.LOP, "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		roles := 0
+		for _, v := range capVals {
+			if strings.HasPrefix(v.Combo, "role:") {
+				roles++
+				if k := v.UnitCode + " " + v.Period + " " + v.Combo; byKind[k] != *v.Value {
+					t.Errorf("capacity building %s: %v, the kind's own indicator %v", k, *v.Value, byKind[k])
+				}
+			}
+		}
+		if roles != len(byKind) {
+			t.Errorf("%d role values for %d values of the four kinds", roles, len(byKind))
+		}
+
+		// 180 of the decision makers are the six PSCs' members, counted from the committee records.
+		dm, err := svc.Values(ctx, sys, rows[indDM].Indicator.ID, cn, results.LOP, "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var psc float64
+		teacherNoted := false
+		for _, v := range dm {
+			if v.Combo == "" && strings.Contains(v.Comment, "Provincial Steering Committee") {
+				psc += *v.Value
+			}
+		}
+		if psc != 180 {
+			t.Errorf("PSC members among the decision makers: %v, want 180", psc)
+		}
+		tch, err := svc.Values(ctx, sys, rows[indTCH].Indicator.ID, cn, results.LOP, "en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range tch {
+			teacherNoted = teacherNoted || strings.Contains(v.Comment, "close to 2,100 teachers and 310 trainers")
+		}
+		if !teacherNoted {
+			t.Error("no teachers' value carries §3.2's figure")
+		}
+
+		// A second Load adds nothing to the results tables or the audit log.
+		count := func() map[string]int {
+			out := map[string]int{}
+			for _, table := range []string{"data_values", "targets", "indicators", "frameworks", "framework_elements", "category_sets", "categories", "audit_log"} {
+				var n int
+				if err := db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				out[table] = n
+			}
+			return out
+		}
+		before := count()
+		if _, err := Load(ctx, db); err != nil {
+			t.Fatalf("second Load: %v", err)
+		}
+		for table, n := range count() {
+			if n != before[table] {
+				t.Errorf("second Load changed %s: %d rows, then %d", table, before[table], n)
+			}
+		}
+	})
+}
+
+func TestApportion(t *testing.T) {
+	for _, c := range []struct {
+		total int
+		w     []int
+		want  []int
+	}{
+		{10, []int{1, 1, 1}, []int{4, 3, 3}},
+		{100, []int{35, 65}, []int{35, 65}},
+		{7, []int{0, 5, 0}, []int{0, 7, 0}},
+		{1, []int{49, 51}, []int{0, 1}},
+		{0, []int{1, 2}, []int{0, 0}},
+	} {
+		got := apportion(c.total, c.w)
+		sum := 0
+		for i := range got {
+			sum += got[i]
+			if got[i] != c.want[i] {
+				t.Errorf("apportion(%d, %v) = %v, want %v", c.total, c.w, got, c.want)
+				break
+			}
+		}
+		if sum != c.total {
+			t.Errorf("apportion(%d, %v) adds up to %d", c.total, c.w, sum)
+		}
+	}
+}
