@@ -67,6 +67,11 @@ func (ids fxScopeIDs) fxScopeParam(prev, name string) (value string, record bool
 		return ids.date, false, true
 	case "lang":
 		return "en", false, true
+	case "frameworks", "indicators":
+		// Frameworks and indicators are not bound to a province (a provincial officer works
+		// under the national ones), and the fixture has none: an id that names nothing must be
+		// answered without error or leak.
+		return "999999999", false, true
 	}
 	switch name {
 	case "date":
@@ -244,6 +249,13 @@ func (ids fxScopeIDs) fxScopeJSON(collection string) (map[string]any, error) {
 		return map[string]any{"unit_id": n.JiangsuCity.ID, "kind": "provincial", "name_zh": "越界测试", "name_en": "Cross scope attempt"}, nil
 	case "positions", "staff":
 		return map[string]any{"title": "npo", "holder": "越界测试人", "funded_by": "", "start_on": ids.today, "end_on": "", "note": ""}, nil
+	case "indicators":
+		return map[string]any{"code": "FXAH-X1", "framework_code": fxJSCode + "-LF", "element_code": "O1", "name_zh": "越界测试", "name_en": "Cross scope attempt",
+			"type": "count", "aggregation": "sum", "category_sets": []string{}}, nil
+	case "targets":
+		return map[string]any{"unit_id": n.JiangsuCity.ID, "period": "LOP", "value": 1, "note": ""}, nil
+	case "values":
+		return map[string]any{"values": []map[string]any{{"indicator": "FXAH-X1", "unit_id": n.JiangsuCity.ID, "period": "2012-06", "value": 1}}}, nil
 	}
 	return nil, fmt.Errorf("the scope walk has no JSON body for writes to %q: add one to fxScopeJSON", collection)
 }

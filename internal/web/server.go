@@ -127,6 +127,7 @@ func (s *Server) registerRoutes() {
 	s.routesTransfer()
 	s.routesAdmin()
 	s.routesAccount()
+	s.routesResults()
 	s.routesAPI()
 }
 
