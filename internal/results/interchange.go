@@ -56,6 +56,17 @@ func (s *Service) SetMapping(ctx context.Context, a access.Actor, m Mapping) err
 	if es.Err() != nil {
 		return es
 	}
+	// A unit is mapped by whoever manages it; indicators and combinations are shared by the
+	// whole network and are mapped at the national level only.
+	if m.Kind == "unit" {
+		if _, err := s.org.UnitByCode(ctx, a, m.TingCode); errors.Is(err, store.ErrNotFound) {
+			return valid.New("ting_code", "not_found")
+		} else if err != nil {
+			return err
+		}
+	} else if strings.Count(a.UnitPath, "/") > 2 {
+		return access.ErrForbidden
+	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO dhis2_mappings (kind, ting_code, dhis2_uid) VALUES ($1, $2, $3)
 			ON CONFLICT (kind, ting_code) DO UPDATE SET dhis2_uid = excluded.dhis2_uid`, m.Kind, m.TingCode, m.UID)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -32,6 +33,18 @@ func TestDHIS2Interchange(t *testing.T) {
 		}
 		if err := s.SetMapping(ctx, sys, results.Mapping{Kind: "unit", TingCode: "CN", UID: "short"}); err == nil {
 			t.Fatal("malformed uid accepted")
+		}
+		if err := s.SetMapping(ctx, x.anhui, results.Mapping{Kind: "unit", TingCode: "JS-WX", UID: "wuxiUid0002"}); err == nil {
+			t.Fatal("Anhui mapped a Jiangsu unit")
+		}
+		if err := s.SetMapping(ctx, x.anhui, results.Mapping{Kind: "indicator", TingCode: "DM", UID: "dmAbcdefgh2"}); !errors.Is(err, access.ErrForbidden) {
+			t.Fatalf("a province mapped a national indicator: %v", err)
+		}
+		if err := s.SetMapping(ctx, x.anhui, results.Mapping{Kind: "unit", TingCode: "AH-HF", UID: "hefeiUid002"}); err != nil {
+			t.Fatalf("Anhui maps its own unit: %v", err)
+		}
+		if err := s.SetMapping(ctx, sys, results.Mapping{Kind: "unit", TingCode: "AH-HF", UID: "hefeiUid001"}); err != nil {
+			t.Fatal(err)
 		}
 		doc := `{"dataSet":"pBOMPrpg1QX","period":"201104","dataValues":[
 			{"dataElement":"dmAbcdefgh1","orgUnit":"hefeiUid001","categoryOptionCombo":"HllvX50cXC0","value":"40","storedBy":"hefei-wf"},

@@ -303,7 +303,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, a access.Actor) e
 		return err
 	}
 	body := meBody{Username: a.Username, DisplayName: reqCtx(r).userName, Role: a.Role, Unit: u, Permissions: []string{}}
-	for _, p := range []access.Permission{access.ViewNetwork, access.EditUnits, access.EditPartners, access.EditCommittees, access.EditOffices, access.ImportNetwork, access.ManageUsers, access.ViewAudit, access.ManageOwnTokens} {
+	for _, p := range []access.Permission{access.ViewNetwork, access.EditUnits, access.EditPartners, access.EditCommittees, access.EditOffices, access.ImportNetwork, access.ManageUsers, access.ViewAudit, access.ManageOwnTokens, access.ViewResults, access.EditResults, access.EnterValues} {
 		if a.Can(p) {
 			body.Permissions = append(body.Permissions, string(p))
 		}

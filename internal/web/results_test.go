@@ -539,7 +539,7 @@ func TestResultsEntryKinds(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("status %d\n%s", r.Status, fxSnippet(r.Body))
 		}
-		for errID, msg := range map[string]string{"err-in-n" + id("PCT"): "Numerator cannot be larger than the denominator.", "err-in-v" + id("YN"): "Value must be 1 (yes) or 0 (no)."} {
+		for errID, msg := range map[string]string{"err-in-n" + id("PCT"): "Numerator cannot be larger than Denominator.", "err-in-v" + id("YN"): "Value must be 1 (yes) or 0 (no)."} {
 			if !strings.Contains(r.Body, `id="`+errID+`">`+msg+`<`) {
 				t.Errorf("no %q at %s\n%s", msg, errID, r.Body)
 			}

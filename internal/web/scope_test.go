@@ -27,7 +27,7 @@ var fxScopeTables = []string{"org_units", "org_unit_versions", "partners", "comm
 
 // fxScopeWrites are the collections whose writes name a network record in their body, so a
 // write to them with Jiangsu ids touches Jiangsu even when the path carries no id.
-var fxScopeWrites = []string{"units", "partners", "committees", "members", "meetings", "offices", "positions", "staff", "move", "close", "users"}
+var fxScopeWrites = []string{"units", "partners", "committees", "members", "meetings", "offices", "positions", "staff", "move", "close", "users", "mappings"}
 
 // fxScopeIDs are the Jiangsu records a route's parameters are filled with.
 type fxScopeIDs struct {
@@ -256,6 +256,10 @@ func (ids fxScopeIDs) fxScopeJSON(collection string) (map[string]any, error) {
 		return map[string]any{"unit_id": n.JiangsuCity.ID, "period": "LOP", "value": 1, "note": ""}, nil
 	case "values":
 		return map[string]any{"values": []map[string]any{{"indicator": "FXAH-X1", "unit_id": n.JiangsuCity.ID, "period": "2012-06", "value": 1}}}, nil
+	case "dataValueSets":
+		return map[string]any{"dataValues": []map[string]any{{"dataElement": "fxIndicator", "orgUnit": "fxJiangsuOU", "period": "201206", "value": "1"}}}, nil
+	case "mappings":
+		return map[string]any{"kind": "unit", "ting_code": n.JiangsuCity.Code, "dhis2_uid": "fxAnhuiMap1"}, nil
 	}
 	return nil, fmt.Errorf("the scope walk has no JSON body for writes to %q: add one to fxScopeJSON", collection)
 }
@@ -396,7 +400,9 @@ func TestScopeWalk(t *testing.T) {
 				if rq.record {
 					refused := r.Status == http.StatusForbidden || r.Status == http.StatusNotFound ||
 						rq.api && r.Status == http.StatusUnprocessableEntity && fxRefusedAsNotFound(t, r) ||
-						!rq.api && rq.import422 && r.Status == http.StatusUnprocessableEntity
+						!rq.api && rq.import422 && r.Status == http.StatusUnprocessableEntity ||
+						// DHIS2's own answer to a refused all-or-nothing import: 409 with status ERROR.
+						rq.api && strings.HasSuffix(rq.url, "/dataValueSets") && r.Status == http.StatusConflict && strings.Contains(string(r.Body), `"status":"ERROR"`)
 					if !refused {
 						t.Errorf("%s: status %d, want 403 or 404 (Location %q)\n%s", what, r.Status, r.location(), fxSnippet(r.Body))
 					} else if rq.method == http.MethodGet {

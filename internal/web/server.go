@@ -128,6 +128,7 @@ func (s *Server) registerRoutes() {
 	s.routesAdmin()
 	s.routesAccount()
 	s.routesResults()
+	s.routesDHIS2()
 	s.routesAPI()
 }
 
