@@ -248,30 +248,13 @@ func (s *Server) committeeShow(w http.ResponseWriter, r *http.Request, a access.
 // committeeChange runs one of the committee page's forms: success returns to the page, a
 // broken rule re-renders it with the messages by the submitted form's fields.
 func (s *Server) committeeChange(w http.ResponseWriter, r *http.Request, a access.Actor, form string, apply func(id int64) error) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		s.notFound(w, r)
-		return
-	}
-	r.ParseForm()
-	err := apply(id)
-	if err == nil {
-		s.flash(r, "flash.saved")
-		http.Redirect(w, r, "/committees/"+itoa(id), http.StatusSeeOther)
-		return
-	}
-	es, err := formErrors(err)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d, derr := s.committeeShowData(r, a, id)
-	if derr != nil {
-		s.fail(w, r, derr)
-		return
-	}
-	d.F = newMultiForm(r, form, es)
-	s.render(w, r, http.StatusUnprocessableEntity, "committee_show", &Page{Title: d.Committee.Name(reqCtx(r).tr.Lang), Data: d, Errors: es})
+	s.recordForm(w, r, func(id int64) (string, error) {
+		return "/committees/" + itoa(id), apply(id)
+	}, func(id int64, es valid.Errors) (string, *Page, error) {
+		d, err := s.committeeShowData(r, a, id)
+		d.F = newMultiForm(r, form, es)
+		return "committee_show", &Page{Title: d.Committee.Name(reqCtx(r).tr.Lang), Data: d}, err
+	})
 }
 
 func (s *Server) committeeUpdate(w http.ResponseWriter, r *http.Request, a access.Actor) {

@@ -528,30 +528,11 @@ func (h *resultsWeb) frameworkShow(w http.ResponseWriter, r *http.Request, a acc
 // frameworkChange runs one of the framework page's forms; validation failures re-render the
 // page with that form's messages.
 func (h *resultsWeb) frameworkChange(w http.ResponseWriter, r *http.Request, a access.Actor, form string, change func(id int64) (string, error)) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	r.ParseForm()
-	next, err := change(id)
-	if err == nil {
-		h.flash(r, "flash.saved")
-		http.Redirect(w, r, next, http.StatusSeeOther)
-		return
-	}
-	es, err := formErrors(err)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d, err := h.frameworkData(r, a, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d.F = newMultiForm(r, form, es)
-	h.render(w, r, http.StatusUnprocessableEntity, "results_framework", &Page{Title: d.Framework.Name(reqCtx(r).tr.Lang), Data: d, Errors: es})
+	h.recordForm(w, r, change, func(id int64, es valid.Errors) (string, *Page, error) {
+		d, err := h.frameworkData(r, a, id)
+		d.F = newMultiForm(r, form, es)
+		return "results_framework", &Page{Title: d.Framework.Name(reqCtx(r).tr.Lang), Data: d}, err
+	})
 }
 
 func (h *resultsWeb) elementAdd(w http.ResponseWriter, r *http.Request, a access.Actor) {
@@ -818,30 +799,11 @@ func (h *resultsWeb) indicatorShow(w http.ResponseWriter, r *http.Request, a acc
 
 // indicatorChange runs one of the indicator page's forms.
 func (h *resultsWeb) indicatorChange(w http.ResponseWriter, r *http.Request, a access.Actor, form string, change func(id int64) (string, error)) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	r.ParseForm()
-	next, err := change(id)
-	if err == nil {
-		h.flash(r, "flash.saved")
-		http.Redirect(w, r, next, http.StatusSeeOther)
-		return
-	}
-	es, err := formErrors(err)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d, err := h.indicatorShowData(r, a, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d.F = newMultiForm(r, form, es)
-	h.render(w, r, http.StatusUnprocessableEntity, "results_indicator", &Page{Title: d.Indicator.Name(reqCtx(r).tr.Lang), Data: d, Errors: es})
+	h.recordForm(w, r, change, func(id int64, es valid.Errors) (string, *Page, error) {
+		d, err := h.indicatorShowData(r, a, id)
+		d.F = newMultiForm(r, form, es)
+		return "results_indicator", &Page{Title: d.Indicator.Name(reqCtx(r).tr.Lang), Data: d}, err
+	})
 }
 
 func (h *resultsWeb) indicatorUpdate(w http.ResponseWriter, r *http.Request, a access.Actor) {

@@ -338,6 +338,38 @@ func formInt(r *http.Request, name string) int64 {
 	return n
 }
 
+// recordForm runs one form posted to a record's page (/things/{id}/…): when change succeeds
+// it flashes "saved" and redirects to the URL change returns; when a rule is broken it
+// re-renders the record's page, built by page with the failures, with status 422; any other
+// error fails the request.
+func (s *Server) recordForm(w http.ResponseWriter, r *http.Request, change func(id int64) (string, error),
+	page func(id int64, es valid.Errors) (string, *Page, error)) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	r.ParseForm()
+	next, err := change(id)
+	if err == nil {
+		s.flash(r, "flash.saved")
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	es, err := formErrors(err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name, p, err := page(id, es)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Errors = es
+	s.render(w, r, http.StatusUnprocessableEntity, name, p)
+}
+
 // formErrors extracts validation failures; other errors are returned unchanged.
 func formErrors(err error) (valid.Errors, error) {
 	if es, ok := valid.As(err); ok {

@@ -7,6 +7,7 @@ import (
 
 	"ting/internal/access"
 	"ting/internal/org"
+	"ting/internal/valid"
 )
 
 func (s *Server) routesUnits() {
@@ -340,25 +341,12 @@ func (s *Server) unitUpdate(w http.ResponseWriter, r *http.Request, a access.Act
 // unitChange handles the move and close forms on the unit page: success returns to the page,
 // a broken rule re-renders it with the message.
 func (s *Server) unitChange(w http.ResponseWriter, r *http.Request, a access.Actor, apply func(id int64) error) {
-	id, _ := pathID(r, "id")
-	r.ParseForm()
-	err := apply(id)
-	if err == nil {
-		s.flash(r, "flash.saved")
-		http.Redirect(w, r, "/units/"+itoa(id), http.StatusSeeOther)
-		return
-	}
-	es, err := formErrors(err)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d, derr := s.unitShowData(r, a, id)
-	if derr != nil {
-		s.fail(w, r, derr)
-		return
-	}
-	s.render(w, r, http.StatusUnprocessableEntity, "unit_show", &Page{Title: d.Unit.Name(reqCtx(r).tr.Lang), Data: d, Errors: es, Form: r.PostForm})
+	s.recordForm(w, r, func(id int64) (string, error) {
+		return "/units/" + itoa(id), apply(id)
+	}, func(id int64, es valid.Errors) (string, *Page, error) {
+		d, err := s.unitShowData(r, a, id)
+		return "unit_show", &Page{Title: d.Unit.Name(reqCtx(r).tr.Lang), Data: d, Form: r.PostForm}, err
+	})
 }
 
 func (s *Server) unitMove(w http.ResponseWriter, r *http.Request, a access.Actor) {
