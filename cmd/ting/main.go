@@ -22,6 +22,7 @@ import (
 	"ting/internal/auth"
 	"ting/internal/config"
 	"ting/internal/demo"
+	"ting/internal/results"
 	"ting/internal/org"
 	"ting/internal/store"
 	"ting/internal/web"
@@ -38,6 +39,9 @@ usage:
   ting user create --username U --name N --role R --unit CODE [--partner ID] [--password P]
   ting user reset --username U [--password P]
   ting backup --out FILE [flags]       consistent copy of the SQLite database
+  ting analytics rebuild [--verify]    recompute the derived aggregates from the records
+                                       (--verify: then prove they equal a fresh recomputation)
+  ting analytics verify                compare the kept aggregates with a recomputation
   ting help
 
 shared flags (each with its environment variable):
@@ -82,6 +86,8 @@ func run(ctx context.Context, argv []string) error {
 		err = unitCmd(ctx, args)
 	case "backup":
 		err = backup(ctx, args)
+	case "analytics":
+		err = analytics(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -106,6 +112,12 @@ func open(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if built, err := results.New(db).EnsureRollups(ctx); err != nil {
+		db.Close()
+		return nil, err
+	} else if built {
+		slog.Info("built the indicator rollups of values stored before they existed")
 	}
 	return db, nil
 }

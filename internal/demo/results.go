@@ -190,8 +190,8 @@ var indicators = []results.IndicatorInput{
 		Type: "count", UnitLabel: "organisations", Aggregation: "latest", DataSource: apReports, Frequency: "tertile",
 		Definition: "CSOs cooperating with CP-TING to date (running count per province, the latest counts)."},
 	{Code: indCAP, ElementCode: "IO2", Position: 1, NameZH: "接受培训的培训者、志愿者、技术支持人员和执行机构人员", NameEN: "Trainers, volunteers, back-stoppers and implementing-agency staff trained",
-		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"role", "sex"}, DataSource: apReports, Frequency: "tertile",
-		Definition: "Teachers, community-service managers, employers and volunteers trained, by role: the sum of the four indicators below, entered alongside them until formula indicators are evaluated. " + teacherFigures},
+		Type: "count", UnitLabel: "persons", Aggregation: "formula", Formula: "sum(#{" + indTCH + "}, #{" + indCSM + "}, #{" + indEMP + "}, #{" + indVOL + "})", DataSource: apReports, Frequency: "tertile",
+		Definition: "Teachers, community-service managers, employers and volunteers trained: computed as the sum of the four indicators below, never entered. " + teacherFigures},
 	{Code: indTCH, ElementCode: "O2.1", Position: 1, NameZH: "接受生活技能教育培训的教师", NameEN: "Teachers trained in life skills education",
 		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: apReports, Frequency: "tertile",
 		Definition: "Teachers of pilot schools trained in life skills and participatory education through the cascade model, counted in the period of their training. " + teacherFigures},
@@ -582,23 +582,6 @@ func book(members committeeCount) (*valueBook, error) {
 			return nil, err
 		}
 		b.at(indDM, c.unit, c.month, c.ap+"/"+tertileOf(c.month)).add(n, "Members of the "+c.en+", from the committee records.", []split{dmSex})
-	}
-	roles := map[string]string{indTCH: "teacher", indCSM: "community_service_manager", indEMP: "employer", indVOL: "volunteer"}
-	for _, k := range slices.Clone(b.order) {
-		r := b.m[k]
-		role, ok := roles[r.ind]
-		if !ok {
-			continue
-		}
-		c := b.at(indCAP, r.unit, r.period, r.ref)
-		c.total += r.total
-		c.parts["role:"+role] += r.total
-		for combo, v := range r.parts {
-			if strings.HasPrefix(combo, "sex:") {
-				c.parts[combo] += v
-			}
-		}
-		c.notes = []string{"Sum of the teachers, community-service managers, employers and volunteers trained reported for this unit and period, by role."}
 	}
 	t := b.m[indTCH+"|"+teacherNote.unit+"|"+teacherNote.period]
 	if t == nil {

@@ -586,10 +586,26 @@ func (s *Service) moveTo(ctx context.Context, tx *sql.Tx, a access.Actor, u *Uni
 	oldPath := u.Path
 	u.ParentID = p.ID
 	u.Path = p.Path + strconv.FormatInt(u.ID, 10) + "/"
-	_, err = tx.ExecContext(ctx, `UPDATE org_units SET path = $1 || substr(path, $2) WHERE path LIKE $3 AND id <> $4`,
-		u.Path, len(oldPath)+1, oldPath+"%", u.ID)
-	return err
+	if _, err = tx.ExecContext(ctx, `UPDATE org_units SET path = $1 || substr(path, $2) WHERE path LIKE $3 AND id <> $4`,
+		u.Path, len(oldPath)+1, oldPath+"%", u.ID); err != nil {
+		return err
+	}
+	for _, h := range moveHooks {
+		if err := h(ctx, tx, *u, oldPath); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// MoveHook keeps data derived from the hierarchy exact when a unit moves; it runs in the
+// move's transaction, after the subtree's paths changed (u.Path is the new one).
+type MoveHook func(ctx context.Context, tx *sql.Tx, u Unit, oldPath string) error
+
+var moveHooks []MoveHook
+
+// OnMove registers a hook. Packages register from init, before any move can run.
+func OnMove(h MoveHook) { moveHooks = append(moveHooks, h) }
 
 // CloseUnit closes a unit from the effective date. Its open children must be closed first.
 func (s *Service) CloseUnit(ctx context.Context, a access.Actor, id int64, effective string) (Unit, error) {

@@ -288,6 +288,11 @@ func (s *Service) UpdateIndicator(ctx context.Context, a access.Actor, id int64,
 		if legacy, restored, err = remapCombos(ctx, tx, id, in.CategorySets); err != nil {
 			return err
 		}
+		if legacy+restored > 0 {
+			if err := rebuildIndicatorRollups(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, a, "update", "indicator", id, 0, before, map[string]any{"input": in, "values_made_legacy": legacy, "values_restored": restored})
 	})
 	if err != nil {

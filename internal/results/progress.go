@@ -5,8 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 
+	"errors"
+	"math"
+	"strings"
+
 	"ting/internal/access"
 	"ting/internal/org"
+	"ting/internal/results/expr"
 	"ting/internal/store"
 )
 
@@ -17,9 +22,11 @@ type Figure struct {
 	Values int     `json:"values"` // stored values counted
 }
 
-// actualSQL computes an indicator's figure over a subtree (path LIKE $2) and period ($3..$4)
-// from the stored totals (combo ”), by aggregation rule. Legacy values never count.
-func (s *Service) actual(ctx context.Context, q store.Queryer, ind Indicator, pathPattern string, p Period) (Figure, error) {
+// actualRaw computes an indicator's figure over a subtree (path LIKE $2) and period ($3..$4)
+// straight from the stored totals (combo ”), by aggregation rule. Legacy values never count.
+// The tables read the rollups instead (figures); this is the reference they are tested
+// against, and the way to the latest value of each unit, which no sum can hold.
+func (s *Service) actualRaw(ctx context.Context, q store.Queryer, ind Indicator, pathPattern string, p Period) (Figure, error) {
 	const where = `v.indicator_id = $1 AND u.path LIKE $2 AND v.period_start >= $3 AND v.period_end <= $4 AND v.combo = '' AND v.legacy = FALSE`
 	// latest: per unit, the value of its last period in the range.
 	const latest = ` AND v.period_start = (SELECT MAX(w.period_start) FROM data_values w WHERE w.indicator_id = v.indicator_id
@@ -76,7 +83,180 @@ func (s *Service) Actual(ctx context.Context, a access.Actor, ind Indicator, uni
 	if !a.Sees(unit.Path) {
 		return Figure{}, fmt.Errorf("unit %d: %w", unit.ID, store.ErrNotFound)
 	}
-	return s.actual(ctx, s.db.R, ind, unit.Path+"%", p)
+	figs, err := s.figures(ctx, []Indicator{ind}, unit, p)
+	return figs[ind.ID], err
+}
+
+// figures computes indicators' figures for a unit's subtree over a period: those the rollups
+// hold in one read of them, the latest-value ones from the values, formulas last over the rest.
+func (s *Service) figures(ctx context.Context, inds []Indicator, unit org.Unit, p Period) (map[int64]Figure, error) {
+	out := make(map[int64]Figure, len(inds))
+	sums, err := s.rollupSums(ctx, unit.ID, "", p)
+	if err != nil {
+		return nil, err
+	}
+	var formulas []Indicator
+	for _, ind := range inds {
+		switch {
+		case ind.Aggregation == "formula":
+			formulas = append(formulas, ind)
+		case fromRollups(ind):
+			out[ind.ID] = sums[ind.ID].figure(ind)
+		default:
+			if out[ind.ID], err = s.actualRaw(ctx, s.db.R, ind, unit.Path+"%", p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(formulas) > 0 {
+		fr := &formulaResolver{s: s, ctx: ctx, unit: unit, p: p, known: map[string]Figure{}, byCode: map[string]Indicator{}}
+		for _, ind := range inds {
+			fr.byCode[ind.Code] = ind
+			if f, ok := out[ind.ID]; ok {
+				fr.known[ind.Code] = f
+			}
+		}
+		for _, ind := range formulas {
+			out[ind.ID] = fr.figure(ind, 0)
+			if fr.err != nil {
+				return nil, fr.err
+			}
+		}
+	}
+	return out, nil
+}
+
+// rollupSums reads a unit's rollups for one combination over a period, per indicator.
+func (s *Service) rollupSums(ctx context.Context, unitID int64, combo string, p Period) (map[int64]agg, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT indicator_id, SUM(n), SUM(n_value), SUM(sum_value), SUM(n_num), SUM(sum_num), SUM(n_den), SUM(sum_den)
+		FROM value_rollups WHERE unit_id = $1 AND combo = $2 AND period_start >= $3 AND period_end <= $4 GROUP BY indicator_id`, unitID, combo, p.Start, p.End)
+	if err != nil {
+		return nil, err
+	}
+	return scanSums(rows)
+}
+
+// scanSums reads (key, counters…) rows into a map.
+func scanSums(rows *sql.Rows) (map[int64]agg, error) {
+	defer rows.Close()
+	out := map[int64]agg{}
+	for rows.Next() {
+		var id int64
+		var g agg
+		if err := rows.Scan(&id, &g.N, &g.NValue, &g.SumValue, &g.NNum, &g.SumNum, &g.NDen, &g.SumDen); err != nil {
+			return nil, err
+		}
+		out[id] = g
+	}
+	return out, rows.Err()
+}
+
+// formulaResolver evaluates formula indicators over the figures of the indicators they name, at
+// the same unit and period (or the one before, for prev()), in any disaggregation.
+type formulaResolver struct {
+	s      *Service
+	ctx    context.Context
+	unit   org.Unit
+	p      Period
+	known  map[string]Figure // figures of totals in p, by indicator code
+	byCode map[string]Indicator
+	sets   map[string][]string
+	used   int // values behind the figures read
+	err    error
+}
+
+// maxFormulaDepth bounds formulas over formulas (and so a cycle of them).
+const maxFormulaDepth = 8
+
+func (r *formulaResolver) figure(ind Indicator, depth int) Figure {
+	e, err := expr.ParseFormula(ind.Formula)
+	if err != nil || depth > maxFormulaDepth {
+		return Figure{}
+	}
+	r.used = 0
+	v, ok := e.EvalNumber(depthResolver{r, depth})
+	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+		return Figure{Values: r.used}
+	}
+	return Figure{Value: round(v), Has: true, Values: r.used}
+}
+
+type depthResolver struct {
+	*formulaResolver
+	depth int
+}
+
+func (r depthResolver) Value(ref expr.Ref) (float64, bool) {
+	if r.err != nil {
+		return 0, false
+	}
+	p := r.p
+	if ref.Prev {
+		var ok bool
+		if p, ok = previous(r.p); !ok {
+			return 0, false
+		}
+	}
+	ind, ok := r.byCode[ref.Indicator]
+	if !ok {
+		var err error
+		ind, err = r.s.IndicatorByCode(r.ctx, access.System, ref.Indicator)
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, false
+		}
+		if err != nil {
+			r.err = err
+			return 0, false
+		}
+		r.byCode[ref.Indicator] = ind
+	}
+	var f Figure
+	switch {
+	case ref.Combo == "" && !ref.Prev && r.known[ind.Code].Has:
+		f = r.known[ind.Code]
+	case ind.Aggregation == "formula":
+		if ref.Combo != "" {
+			return 0, false
+		}
+		sub := &formulaResolver{s: r.s, ctx: r.ctx, unit: r.unit, p: p, known: map[string]Figure{}, byCode: r.byCode}
+		f = sub.figure(ind, r.depth+1)
+		r.err = sub.err
+	case fromRollups(ind):
+		sums, err := r.s.rollupSums(r.ctx, r.unit.ID, ref.Combo, p)
+		if err != nil {
+			r.err = err
+			return 0, false
+		}
+		f = sums[ind.ID].figure(ind)
+	case ref.Combo == "":
+		var err error
+		if f, err = r.s.actualRaw(r.ctx, r.s.db.R, ind, r.unit.Path+"%", p); err != nil {
+			r.err = err
+			return 0, false
+		}
+	}
+	r.used += f.Values
+	return f.Value, f.Has
+}
+
+func (r depthResolver) Expand(ref expr.Ref) []expr.Ref {
+	if r.sets == nil {
+		r.sets = map[string][]string{}
+		cats, err := r.s.categoryStates(r.ctx)
+		if err != nil {
+			r.err = err
+			return nil
+		}
+		for k := range cats {
+			set, cat, _ := strings.Cut(k, ":")
+			r.sets[set] = append(r.sets[set], cat)
+		}
+	}
+	var out []expr.Ref
+	for _, c := range r.sets[ref.Wildcard] {
+		out = append(out, ref.With(ref.Wildcard, c))
+	}
+	return out
 }
 
 // Status compares an actual with its target. threshold is the tolerated share (0.15 = ±15%).
@@ -140,29 +320,91 @@ type Table struct {
 	Rows      []Row     `json:"rows"`
 }
 
-func (s *Service) target(ctx context.Context, indicatorID, unitID int64, period string) (*float64, string, error) {
-	var v float64
-	var note string
-	err := s.db.R.QueryRowContext(ctx, "SELECT value, note FROM targets WHERE indicator_id = $1 AND unit_id = $2 AND period = $3", indicatorID, unitID, period).Scan(&v, &note)
-	if err == sql.ErrNoRows {
-		return nil, "", nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	return &v, note, nil
+// targetSums reads, per indicator, the unit's own target for a period key and the sum of its
+// children's targets (nil where none is set). indicatorID 0 reads every indicator.
+type targetLine struct {
+	own      *float64
+	note     string
+	children *float64
 }
 
-func (s *Service) childTargets(ctx context.Context, indicatorID, unitID int64, period string) (*float64, error) {
-	var n int
-	var sum sql.NullFloat64
-	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*), SUM(t.value) FROM targets t JOIN org_units u ON u.id = t.unit_id
-		WHERE t.indicator_id = $1 AND u.parent_id = $2 AND t.period = $3`, indicatorID, unitID, period).Scan(&n, &sum)
-	if err != nil || n == 0 {
+func (s *Service) targetLines(ctx context.Context, unitID int64, period string, indicatorID int64) (map[int64]targetLine, error) {
+	out := map[int64]targetLine{}
+	filter, args := "", []any{unitID, period}
+	if indicatorID != 0 {
+		filter, args = " AND t.indicator_id = $3", append(args, indicatorID)
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT t.indicator_id, t.value, t.note FROM targets t WHERE t.unit_id = $1 AND t.period = $2`+filter, args...)
+	if err != nil {
 		return nil, err
 	}
-	v := sum.Float64
-	return &v, nil
+	for rows.Next() {
+		var id int64
+		var v float64
+		var note string
+		if err := rows.Scan(&id, &v, &note); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out[id] = targetLine{own: &v, note: note}
+	}
+	rows.Close()
+	rows, err = s.db.R.QueryContext(ctx, `SELECT t.indicator_id, SUM(t.value) FROM targets t JOIN org_units u ON u.id = t.unit_id
+		WHERE u.parent_id = $1 AND t.period = $2`+filter+` GROUP BY t.indicator_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var v float64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		l := out[id]
+		l.children = &v
+		out[id] = l
+	}
+	return out, rows.Err()
+}
+
+// childTargetLines reads one indicator's targets at each child of a unit and the sums of the
+// targets at each child's children, keyed by child.
+func (s *Service) childTargetLines(ctx context.Context, unitID int64, period string, indicatorID int64) (map[int64]targetLine, error) {
+	out := map[int64]targetLine{}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT t.unit_id, t.value, t.note FROM targets t JOIN org_units u ON u.id = t.unit_id
+		WHERE u.parent_id = $1 AND t.period = $2 AND t.indicator_id = $3`, unitID, period, indicatorID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var v float64
+		var note string
+		if err := rows.Scan(&id, &v, &note); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out[id] = targetLine{own: &v, note: note}
+	}
+	rows.Close()
+	rows, err = s.db.R.QueryContext(ctx, `SELECT c.parent_id, SUM(t.value) FROM targets t JOIN org_units c ON c.id = t.unit_id JOIN org_units k ON k.id = c.parent_id
+		WHERE k.parent_id = $1 AND t.period = $2 AND t.indicator_id = $3 GROUP BY c.parent_id`, unitID, period, indicatorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var v float64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		l := out[id]
+		l.children = &v
+		out[id] = l
+	}
+	return out, rows.Err()
 }
 
 // Progress builds the targets-versus-progress table: for every indicator of the framework, the
@@ -188,16 +430,21 @@ func (s *Service) Progress(ctx context.Context, a access.Actor, frameworkCode st
 	if err != nil {
 		return Table{}, err
 	}
+	figs, err := s.figures(ctx, inds, unit, p)
+	if err != nil {
+		return Table{}, err
+	}
+	tls, err := s.targetLines(ctx, unit.ID, p.Key, 0)
+	if err != nil {
+		return Table{}, err
+	}
 	t := Table{Framework: f, Unit: unit, Period: p, Threshold: threshold}
 	for _, e := range elements {
 		for _, ind := range inds {
 			if ind.ElementCode != e.Code {
 				continue
 			}
-			row, err := s.row(ctx, ind, unit, p, threshold)
-			if err != nil {
-				return Table{}, err
-			}
+			row := makeRow(ind, tls[ind.ID], figs[ind.ID], threshold)
 			row.Element = e
 			t.Rows = append(t.Rows, row)
 		}
@@ -205,24 +452,14 @@ func (s *Service) Progress(ctx context.Context, a access.Actor, frameworkCode st
 	return t, nil
 }
 
-func (s *Service) row(ctx context.Context, ind Indicator, unit org.Unit, p Period, threshold float64) (Row, error) {
-	row := Row{Indicator: ind}
-	var err error
-	if row.Target, row.TargetNote, err = s.target(ctx, ind.ID, unit.ID, p.Key); err != nil {
-		return row, err
-	}
-	if row.ChildTargets, err = s.childTargets(ctx, ind.ID, unit.ID, p.Key); err != nil {
-		return row, err
-	}
-	if row.Actual, err = s.actual(ctx, s.db.R, ind, unit.Path+"%", p); err != nil {
-		return row, err
-	}
+func makeRow(ind Indicator, tl targetLine, fig Figure, threshold float64) Row {
+	row := Row{Indicator: ind, Target: tl.own, TargetNote: tl.note, ChildTargets: tl.children, Actual: fig}
 	if row.Target != nil && *row.Target > 0 && row.Actual.Has {
 		pct := round(100 * row.Actual.Value / *row.Target)
 		row.Percent = &pct
 	}
 	row.Status = StatusOf(row.Target, row.Actual, ind.Direction, threshold)
-	return row, nil
+	return row
 }
 
 // ChildRow is one child unit's line in a drill-down.
@@ -244,13 +481,38 @@ func (s *Service) Drill(ctx context.Context, a access.Actor, indicatorID int64, 
 	if threshold <= 0 || threshold >= 1 {
 		threshold = 0.15
 	}
-	var out []ChildRow
-	for _, k := range kids {
-		row, err := s.row(ctx, ind, k, p, threshold)
+	// One read of the rollups gives every child's figure; latest-value and formula
+	// indicators are computed per child.
+	var sums map[int64]agg
+	if fromRollups(ind) {
+		rows, err := s.db.R.QueryContext(ctx, `SELECT r.unit_id, SUM(r.n), SUM(r.n_value), SUM(r.sum_value), SUM(r.n_num), SUM(r.sum_num), SUM(r.n_den), SUM(r.sum_den)
+			FROM value_rollups r JOIN org_units u ON u.id = r.unit_id
+			WHERE u.parent_id = $1 AND r.indicator_id = $2 AND r.combo = '' AND r.period_start >= $3 AND r.period_end <= $4 GROUP BY r.unit_id`,
+			unit.ID, ind.ID, p.Start, p.End)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, ChildRow{Unit: k, Row: row})
+		if sums, err = scanSums(rows); err != nil {
+			return nil, err
+		}
+	}
+	tls, err := s.childTargetLines(ctx, unit.ID, p.Key, ind.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []ChildRow
+	for _, k := range kids {
+		var fig Figure
+		if sums != nil {
+			fig = sums[k.ID].figure(ind)
+		} else {
+			figs, err := s.figures(ctx, []Indicator{ind}, k, p)
+			if err != nil {
+				return nil, err
+			}
+			fig = figs[ind.ID]
+		}
+		out = append(out, ChildRow{Unit: k, Row: makeRow(ind, tls[k.ID], fig, threshold)})
 	}
 	return out, nil
 }

@@ -94,7 +94,11 @@ func (s *Service) TargetAt(ctx context.Context, a access.Actor, indicatorID int6
 	if !a.Sees(unit.Path) {
 		return nil, "", store.ErrNotFound
 	}
-	return s.target(ctx, indicatorID, unit.ID, period)
+	tls, err := s.targetLines(ctx, unit.ID, period, indicatorID)
+	if err != nil {
+		return nil, "", err
+	}
+	return tls[indicatorID].own, tls[indicatorID].note, nil
 }
 
 // StoredValue is a value as stored at one unit for one period, for prefilling an entry form.

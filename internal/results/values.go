@@ -13,6 +13,7 @@ import (
 	"ting/internal/access"
 	"ting/internal/audit"
 	"ting/internal/org"
+	"ting/internal/results/expr"
 	"ting/internal/store"
 	"ting/internal/valid"
 )
@@ -230,12 +231,6 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 	if err := a.Require(access.EnterValues); err != nil {
 		return 0, err
 	}
-	type prepared struct {
-		in     ValueInput
-		ind    Indicator
-		period Period
-		fwID   int64
-	}
 	var es valid.Errors
 	rowErr := func(row int, field, rule string, param ...string) {
 		e := valid.FieldError{Row: row, Field: field, Rule: rule}
@@ -246,8 +241,16 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 	}
 	inds := map[string]Indicator{}
 	fws := map[string]int64{}
-	units := map[int64]bool{}
-	var ready []prepared
+	units := map[int64]*org.Unit{}
+	cats, err := s.categoryStates(ctx)
+	if err != nil {
+		return 0, err
+	}
+	locks, err := s.locks(ctx, s.db.R)
+	if err != nil {
+		return 0, err
+	}
+	var ready []pendingValue
 	for i, in := range inputs {
 		row := i + 1
 		ind, ok := inds[in.Indicator]
@@ -273,19 +276,23 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 			rowErr(row, "period", "period")
 			continue
 		}
-		if seen, ok := units[in.UnitID]; !ok {
-			_, err := s.org.Unit(ctx, a, in.UnitID)
+		unit, seen := units[in.UnitID]
+		if !seen {
+			u, err := s.org.Unit(ctx, a, in.UnitID)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return 0, err
 			}
-			units[in.UnitID] = err == nil
-			seen = err == nil
-			if !seen {
-				rowErr(row, "unit_id", "not_found")
-				continue
+			if err == nil {
+				unit = &u
 			}
-		} else if !seen {
+			units[in.UnitID] = unit
+		}
+		if unit == nil {
 			rowErr(row, "unit_id", "not_found")
+			continue
+		}
+		if l, ok := locks.covering(unit.Path, p); ok {
+			rowErr(row, "period", "period_locked", l)
 			continue
 		}
 		combo, err := NormaliseCombo(in.Combo)
@@ -294,7 +301,7 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 			continue
 		}
 		if combo != "" {
-			if rule, param := s.checkCombo(ctx, ind, combo); rule != "" {
+			if rule, param := checkCombo(cats, ind, combo); rule != "" {
 				rowErr(row, "combo", rule, param)
 				continue
 			}
@@ -312,7 +319,7 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 			rowErr(row, e.Field, e.Rule, e.Param)
 		}
 		if len(ves) == 0 {
-			ready = append(ready, prepared{in: checked, ind: ind, period: p, fwID: fws[in.Indicator]})
+			ready = append(ready, pendingValue{in: checked, ind: ind, period: p, fwID: fws[in.Indicator], path: unit.Path})
 		}
 	}
 	if es.Err() != nil {
@@ -372,19 +379,20 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 	if dryRun {
 		return len(ready), nil
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		now := store.Now()
+	ready = lastOfEach(ready)
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// A lock set since the checks above still holds.
+		locks, err := s.locks(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, r := range ready {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO data_values (indicator_id, unit_id, period, period_start, period_end, combo, value, numerator, denominator,
-				text_value, comment, source, source_ref, framework_id, entered_by, entered_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-				ON CONFLICT (indicator_id, unit_id, period, combo) DO UPDATE SET value = excluded.value, numerator = excluded.numerator,
-				denominator = excluded.denominator, text_value = excluded.text_value, comment = excluded.comment, source = excluded.source,
-				source_ref = excluded.source_ref, framework_id = excluded.framework_id, legacy = FALSE, entered_by = excluded.entered_by, entered_at = excluded.entered_at`,
-				r.ind.ID, r.in.UnitID, r.period.Key, r.period.Start, r.period.End, r.in.Combo, r.in.Value, r.in.Numerator, r.in.Denominator,
-				r.in.Text, r.in.Comment, r.in.Source, r.in.SourceRef, r.fwID, a.PublicID, now); err != nil {
-				return fmt.Errorf("save value of %s: %w", r.ind.Code, err)
+			if l, ok := locks.covering(r.path, r.period); ok {
+				return valid.New("period", "period_locked", l)
 			}
+		}
+		if err := writeValues(ctx, tx, a, ready); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, a, "save", "data_values", int64(len(ready)), a.UnitID, nil, map[string]any{"count": len(ready)})
 	})
@@ -394,16 +402,170 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 	return len(ready), nil
 }
 
+// pendingValue is a checked value about to be written.
+type pendingValue struct {
+	in     ValueInput
+	ind    Indicator
+	period Period
+	fwID   int64
+	path   string // the unit's path, for the rollups
+}
+
+type valueKey struct {
+	ind    int64
+	unit   int64
+	period string
+	combo  string
+}
+
+func (v pendingValue) key() valueKey {
+	return valueKey{v.ind.ID, v.in.UnitID, v.period.Key, v.in.Combo}
+}
+
+// lastOfEach keeps the last of values written twice in one batch, as writing them in turn would.
+func lastOfEach(vs []pendingValue) []pendingValue {
+	last := map[valueKey]int{}
+	for i, v := range vs {
+		last[v.key()] = i
+	}
+	if len(last) == len(vs) {
+		return vs
+	}
+	out := make([]pendingValue, 0, len(last))
+	for i, v := range vs {
+		if last[v.key()] == i {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// writeValues upserts values in statements of many rows and keeps the rollups exact: what a
+// replaced value contributed leaves them, what the new one contributes joins them.
+func writeValues(ctx context.Context, tx *sql.Tx, a access.Actor, vs []pendingValue) error {
+	old, err := storedAggs(ctx, tx, vs)
+	if err != nil {
+		return err
+	}
+	d := rollDeltas{}
+	now := store.Now()
+	const cols = 16
+	const chunk = 400
+	for i := 0; i < len(vs); i += chunk {
+		part := vs[i:min(i+chunk, len(vs))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO data_values (indicator_id, unit_id, period, period_start, period_end, combo, value, numerator, denominator,
+			text_value, comment, source, source_ref, framework_id, entered_by, entered_at) VALUES `)
+		args := make([]any, 0, len(part)*cols)
+		for j, r := range part {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			placeholders(&b, j*cols, cols)
+			args = append(args, r.ind.ID, r.in.UnitID, r.period.Key, r.period.Start, r.period.End, r.in.Combo, r.in.Value, r.in.Numerator, r.in.Denominator,
+				r.in.Text, r.in.Comment, r.in.Source, r.in.SourceRef, r.fwID, a.PublicID, now)
+			if g, ok := old[r.key()]; ok {
+				d.add(r.path, r.ind.ID, r.in.Combo, r.period, g, -1)
+			}
+			d.add(r.path, r.ind.ID, r.in.Combo, r.period, aggOf(r.in.Value, r.in.Numerator, r.in.Denominator), 1)
+		}
+		b.WriteString(` ON CONFLICT (indicator_id, unit_id, period, combo) DO UPDATE SET value = excluded.value, numerator = excluded.numerator,
+			denominator = excluded.denominator, text_value = excluded.text_value, comment = excluded.comment, source = excluded.source,
+			source_ref = excluded.source_ref, framework_id = excluded.framework_id, legacy = FALSE, entered_by = excluded.entered_by, entered_at = excluded.entered_at`)
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("save values: %w", err)
+		}
+	}
+	return d.apply(ctx, tx)
+}
+
+// placeholders writes ($from+1, …, $from+n).
+func placeholders(b *strings.Builder, from, n int) {
+	b.WriteByte('(')
+	for c := range n {
+		if c > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(b, "$%d", from+c+1)
+	}
+	b.WriteByte(')')
+}
+
+// storedAggs reads what the values about to be replaced contribute to the rollups (legacy
+// values contribute nothing).
+func storedAggs(ctx context.Context, tx *sql.Tx, vs []pendingValue) (map[valueKey]agg, error) {
+	out := map[valueKey]agg{}
+	const chunk = 200
+	for i := 0; i < len(vs); i += chunk {
+		part := vs[i:min(i+chunk, len(vs))]
+		var b strings.Builder
+		b.WriteString(`SELECT indicator_id, unit_id, period, combo, value, numerator, denominator FROM data_values
+			WHERE legacy = FALSE AND (indicator_id, unit_id, period, combo) IN (`)
+		args := make([]any, 0, len(part)*4)
+		for j, r := range part {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			placeholders(&b, j*4, 4)
+			args = append(args, r.ind.ID, r.in.UnitID, r.period.Key, r.in.Combo)
+		}
+		b.WriteByte(')')
+		rows, err := tx.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k valueKey
+			var v, n, d sql.NullFloat64
+			if err := rows.Scan(&k.ind, &k.unit, &k.period, &k.combo, &v, &n, &d); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = aggOf(nullable(v), nullable(n), nullable(d))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func nullable(v sql.NullFloat64) *float64 {
+	if !v.Valid {
+		return nil
+	}
+	return &v.Float64
+}
+
+// categoryStates maps "set:category" to whether the category is retired.
+func (s *Service) categoryStates(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT cs.code, c.code, c.retired FROM categories c JOIN category_sets cs ON cs.id = c.set_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var set, cat string
+		var retired bool
+		if err := rows.Scan(&set, &cat, &retired); err != nil {
+			return nil, err
+		}
+		out[set+":"+cat] = retired
+	}
+	return out, rows.Err()
+}
+
 // checkCombo checks a normalised combination against the indicator's category sets.
-func (s *Service) checkCombo(ctx context.Context, ind Indicator, combo string) (rule, param string) {
+func checkCombo(cats map[string]bool, ind Indicator, combo string) (rule, param string) {
 	for _, part := range strings.Split(combo, ",") {
-		set, cat, _ := strings.Cut(part, ":")
+		set, _, _ := strings.Cut(part, ":")
 		if !slices.Contains(ind.CategorySets, set) {
 			return "combo_set", set
 		}
-		var retired bool
-		err := s.db.R.QueryRowContext(ctx, `SELECT c.retired FROM categories c JOIN category_sets cs ON cs.id = c.set_id WHERE cs.code = $1 AND c.code = $2`, set, cat).Scan(&retired)
-		if err != nil {
+		retired, ok := cats[part]
+		if !ok {
 			return "combo_category", part
 		}
 		if retired {
@@ -442,11 +604,33 @@ func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64,
 	if !a.Sees(unit.Path) {
 		return nil, fmt.Errorf("unit %d: %w", unit.ID, store.ErrNotFound)
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT v.id, v.unit_id, u.code, u.name_zh, u.name_en, v.period, v.combo, v.value, v.text_value, v.comment,
+	// A formula's records are those of the indicators it reads.
+	ids := []any{indicatorID}
+	if ind.Aggregation == "formula" {
+		ids = ids[:0]
+		if e, err := expr.ParseFormula(ind.Formula); err == nil {
+			for _, ref := range e.Refs() {
+				if r, err := s.IndicatorByCode(ctx, a, ref.Indicator); err == nil && !slices.Contains(ids, any(r.ID)) {
+					ids = append(ids, r.ID)
+				}
+			}
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+	}
+	var in strings.Builder
+	for i := range ids {
+		if i > 0 {
+			in.WriteByte(',')
+		}
+		fmt.Fprintf(&in, "$%d", i+4)
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT v.id, i.code, v.unit_id, u.code, u.name_zh, u.name_en, v.period, v.combo, v.value, v.text_value, v.comment,
 		v.source, v.source_ref, v.legacy, v.entered_by, v.entered_at
-		FROM data_values v JOIN org_units u ON u.id = v.unit_id
-		WHERE v.indicator_id = $1 AND u.path LIKE $2 AND v.period_start >= $3 AND v.period_end <= $4
-		ORDER BY u.path, v.period_start, v.combo`, indicatorID, unit.Path+"%", p.Start, p.End)
+		FROM data_values v JOIN org_units u ON u.id = v.unit_id JOIN indicators i ON i.id = v.indicator_id
+		WHERE u.path LIKE $1 AND v.period_start >= $2 AND v.period_end <= $3 AND v.indicator_id IN (`+in.String()+`)
+		ORDER BY u.path, v.period_start, i.code, v.combo`, append([]any{unit.Path + "%", p.Start, p.End}, ids...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -456,10 +640,9 @@ func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64,
 		var v Value
 		var zh, en string
 		var val sql.NullFloat64
-		if err := rows.Scan(&v.ID, &v.UnitID, &v.UnitCode, &zh, &en, &v.Period, &v.Combo, &val, &v.Text, &v.Comment, &v.Source, &v.SourceRef, &v.Legacy, &v.EnteredBy, &v.EnteredAt); err != nil {
+		if err := rows.Scan(&v.ID, &v.Indicator, &v.UnitID, &v.UnitCode, &zh, &en, &v.Period, &v.Combo, &val, &v.Text, &v.Comment, &v.Source, &v.SourceRef, &v.Legacy, &v.EnteredBy, &v.EnteredAt); err != nil {
 			return nil, err
 		}
-		v.Indicator = ind.Code
 		v.UnitName = pickLang(lang, zh, en)
 		if val.Valid {
 			f := val.Float64

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"ting/internal/config"
+	"ting/internal/results"
+)
+
+// analytics rebuilds and verifies the derived aggregates.
+func analytics(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("analytics", flag.ContinueOnError)
+	cfg := config.Register(fs)
+	verify := fs.Bool("verify", false, "after rebuilding, prove the aggregates equal a recomputation from the records")
+	if len(args) == 0 {
+		return fmt.Errorf("%w: analytics needs a subcommand (rebuild, verify)", errUsage)
+	}
+	sub := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	db, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := results.New(db)
+	check := func() error {
+		st, err := svc.VerifyRollups(ctx)
+		if err != nil {
+			return err
+		}
+		results.PrintRollupStats(os.Stdout, "indicator rollups verified", st)
+		if st.Mismatches > 0 {
+			return errors.New("analytics: the aggregates differ from the records; run `ting analytics rebuild`")
+		}
+		return nil
+	}
+	switch sub {
+	case "rebuild":
+		st, err := svc.RebuildRollups(ctx)
+		if err != nil {
+			return err
+		}
+		results.PrintRollupStats(os.Stdout, "indicator rollups rebuilt", st)
+		if *verify {
+			return check()
+		}
+		return nil
+	case "verify":
+		return check()
+	default:
+		return fmt.Errorf("%w: analytics: unknown subcommand %q (rebuild, verify)", errUsage, sub)
+	}
+}
