@@ -55,17 +55,26 @@ const (
 	ViewResults     Permission = "results.view"    // frameworks, indicators, targets, progress
 	EditResults     Permission = "results.edit"    // frameworks, indicators, targets
 	EnterValues     Permission = "values.enter"    // indicator values
+	ViewPlans       Permission = "plans.view"      // work plans, interventions, reports, funding
+	EditPlans       Permission = "plans.edit"      // work plans, interventions, rates, in-kind contributions
+	FillReports     Permission = "reports.fill"    // write and submit an agency's reports
+	ReviewReports   Permission = "reports.review"  // provincial review of submitted reports
+	ApproveReports  Permission = "reports.approve" // approve or return reviewed reports
+	ReleaseFunds    Permission = "funds.release"   // record the release of a tranche
 )
 
 var grants = map[Role][]Permission{
-	NationalAdmin:     {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageUsers, ViewAudit, ManageOwnTokens, ViewResults, EditResults, EnterValues},
-	NationalOfficer:   {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens, ViewResults, EditResults, EnterValues},
-	ProvincialOfficer: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens, ViewResults, EditResults, EnterValues},
-	AgencyReporter:    {ViewNetwork, ManageOwnTokens, ViewResults, EnterValues},
-	Caseworker:        {ViewNetwork, ViewResults},
-	CommitteeMember:   {ViewNetwork, ViewResults},
-	Donor:             {ViewNetwork, ManageOwnTokens, ViewResults},
-	Evaluator:         {ViewNetwork, ManageOwnTokens, ViewResults},
+	NationalAdmin: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageUsers, ViewAudit, ManageOwnTokens, ViewResults, EditResults, EnterValues,
+		ViewPlans, EditPlans, ApproveReports, ReleaseFunds},
+	NationalOfficer: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens, ViewResults, EditResults, EnterValues,
+		ViewPlans, EditPlans, ReviewReports, ApproveReports, ReleaseFunds},
+	ProvincialOfficer: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens, ViewResults, EditResults, EnterValues,
+		ViewPlans, EditPlans, ReviewReports},
+	AgencyReporter:  {ViewNetwork, ManageOwnTokens, ViewResults, EnterValues, ViewPlans, FillReports},
+	Caseworker:      {ViewNetwork, ViewResults},
+	CommitteeMember: {ViewNetwork, ViewResults, ViewPlans},
+	Donor:           {ViewNetwork, ManageOwnTokens, ViewResults, ViewPlans},
+	Evaluator:       {ViewNetwork, ManageOwnTokens, ViewResults, ViewPlans},
 }
 
 // Has reports whether the role grants p.

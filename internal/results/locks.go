@@ -30,6 +30,7 @@ type Lock struct {
 func (l Lock) UnitName(lang string) string { return pickLang(lang, l.UnitNameZH, l.UnitNameEN) }
 
 type lockSpan struct {
+	unit                     int64
 	path, period, start, end string
 }
 
@@ -38,16 +39,21 @@ type lockSet []lockSpan
 // covering returns the lock that closes period p at a unit with the given path, if any: a
 // lock on the unit or an ancestor whose period overlaps p.
 func (ls lockSet) covering(path string, p Period) (string, bool) {
+	l, ok := ls.lock(path, p)
+	return l.period, ok
+}
+
+func (ls lockSet) lock(path string, p Period) (lockSpan, bool) {
 	for _, l := range ls {
 		if strings.HasPrefix(path, l.path) && p.Start <= l.end && p.End >= l.start {
-			return l.period, true
+			return l, true
 		}
 	}
-	return "", false
+	return lockSpan{}, false
 }
 
 func (s *Service) locks(ctx context.Context, q store.Queryer) (lockSet, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.path, l.period, l.period_start, l.period_end FROM period_locks l JOIN org_units u ON u.id = l.unit_id`)
+	rows, err := q.QueryContext(ctx, `SELECT l.unit_id, u.path, l.period, l.period_start, l.period_end FROM period_locks l JOIN org_units u ON u.id = l.unit_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +61,7 @@ func (s *Service) locks(ctx context.Context, q store.Queryer) (lockSet, error) {
 	var out lockSet
 	for rows.Next() {
 		var l lockSpan
-		if err := rows.Scan(&l.path, &l.period, &l.start, &l.end); err != nil {
+		if err := rows.Scan(&l.unit, &l.path, &l.period, &l.start, &l.end); err != nil {
 			return nil, err
 		}
 		out = append(out, l)
@@ -134,18 +140,19 @@ func (s *Service) Locks(ctx context.Context, a access.Actor) ([]Lock, error) {
 	return out, rows.Err()
 }
 
-// Locked reports the lock, if any, that closes period p at a unit.
-func (s *Service) Locked(ctx context.Context, a access.Actor, unitID int64, p Period) (string, bool, error) {
+// Locked reports the lock, if any, that closes period p at a unit: the locked period and the
+// unit it was set on (the unit itself or an ancestor).
+func (s *Service) Locked(ctx context.Context, a access.Actor, unitID int64, p Period) (period string, lockUnit int64, ok bool, err error) {
 	u, err := s.org.Unit(ctx, a, unitID)
 	if err != nil {
-		return "", false, err
+		return "", 0, false, err
 	}
 	ls, err := s.locks(ctx, s.db.R)
 	if err != nil {
-		return "", false, err
+		return "", 0, false, err
 	}
-	l, ok := ls.covering(u.Path, p)
-	return l, ok, nil
+	l, ok := ls.lock(u.Path, p)
+	return l.period, l.unit, ok, nil
 }
 
 // DeleteValue removes one stored value, in scope and outside locked periods; the rollups

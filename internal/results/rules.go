@@ -84,9 +84,25 @@ func (s *Service) SaveRule(ctx context.Context, a access.Actor, in RuleInput) (R
 			return Rule{}, valid.New("expression", "expression_indicator", ref.Indicator)
 		}
 	}
+	// Rules belong to a framework the actor's area covers; a code is one rule, in one framework.
+	f, err := s.Current(ctx, a, strings.TrimSpace(in.FrameworkCode))
+	if errors.Is(err, store.ErrNotFound) {
+		return Rule{}, valid.New("framework_code", "not_found")
+	} else if err != nil {
+		return Rule{}, err
+	}
+	if _, err := s.org.Unit(ctx, a, f.UnitID); errors.Is(err, store.ErrNotFound) {
+		return Rule{}, valid.New("framework_code", "not_found")
+	} else if err != nil {
+		return Rule{}, err
+	}
+	var owner string
+	if err := s.db.R.QueryRowContext(ctx, "SELECT framework_code FROM validation_rules WHERE code = $1", strings.TrimSpace(in.Code)).Scan(&owner); err == nil && owner != f.Code {
+		return Rule{}, valid.New("code", "unique")
+	}
 	r := Rule{Code: strings.TrimSpace(in.Code), FrameworkCode: strings.TrimSpace(in.FrameworkCode), NameZH: strings.TrimSpace(in.NameZH),
 		NameEN: strings.TrimSpace(in.NameEN), Expression: parsed.String(), Severity: in.Severity, parsed: parsed}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := store.Now()
 		err := tx.QueryRowContext(ctx, `INSERT INTO validation_rules (code, framework_code, name_zh, name_en, expression, severity, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (code) DO UPDATE SET framework_code = excluded.framework_code, name_zh = excluded.name_zh,

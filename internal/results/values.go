@@ -37,10 +37,14 @@ type CategorySet struct {
 }
 
 // SaveCategorySet creates a category set or adds categories to it. Categories are never
-// deleted (values refer to them); drop one from use by retiring it.
+// deleted (values refer to them); drop one from use by retiring it. Disaggregations are shared by
+// the whole network, so only national users change them.
 func (s *Service) SaveCategorySet(ctx context.Context, a access.Actor, set CategorySet) (CategorySet, error) {
 	if err := a.Require(access.EditResults); err != nil {
 		return CategorySet{}, err
+	}
+	if strings.Count(a.UnitPath, "/") > 2 { // below the national unit ("/1/")
+		return CategorySet{}, access.ErrForbidden
 	}
 	var es valid.Errors
 	if es.Required("code", set.Code) && strings.ContainsAny(set.Code, " \t,;:/|#{}") {
@@ -219,15 +223,15 @@ func CheckValue(ind Indicator, in ValueInput) (ValueInput, valid.Errors) {
 // combination against the indicator's categories, the unit in scope); any failure is reported
 // with its row (1-based position in the list) and nothing is written.
 func (s *Service) SaveValues(ctx context.Context, a access.Actor, inputs []ValueInput) (int, error) {
-	return s.saveValues(ctx, a, inputs, false)
+	return s.saveValues(ctx, a, inputs, false, nil)
 }
 
 // CheckValues runs every check SaveValues runs, writes nothing, and reports what would fail.
 func (s *Service) CheckValues(ctx context.Context, a access.Actor, inputs []ValueInput) (int, error) {
-	return s.saveValues(ctx, a, inputs, true)
+	return s.saveValues(ctx, a, inputs, true, nil)
 }
 
-func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []ValueInput, dryRun bool) (int, error) {
+func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []ValueInput, dryRun bool, inTx *sql.Tx) (int, error) {
 	if err := a.Require(access.EnterValues); err != nil {
 		return 0, err
 	}
@@ -380,26 +384,37 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 		return len(ready), nil
 	}
 	ready = lastOfEach(ready)
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		// A lock set since the checks above still holds.
-		locks, err := s.locks(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, r := range ready {
-			if l, ok := locks.covering(r.path, r.period); ok {
-				return valid.New("period", "period_locked", l)
-			}
-		}
-		if err := writeValues(ctx, tx, a, ready); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, a, "save", "data_values", int64(len(ready)), a.UnitID, nil, map[string]any{"count": len(ready)})
-	})
+	if inTx != nil {
+		return len(ready), s.commitValues(ctx, inTx, a, ready)
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error { return s.commitValues(ctx, tx, a, ready) })
 	if err != nil {
 		return 0, err
 	}
 	return len(ready), nil
+}
+
+// SaveValuesTx is SaveValues inside the caller's transaction, for writes that must land with
+// another (a report's approval writes its values).
+func (s *Service) SaveValuesTx(ctx context.Context, tx *sql.Tx, a access.Actor, inputs []ValueInput) (int, error) {
+	return s.saveValues(ctx, a, inputs, false, tx)
+}
+
+func (s *Service) commitValues(ctx context.Context, tx *sql.Tx, a access.Actor, ready []pendingValue) error {
+	// A lock set since the checks still holds.
+	locks, err := s.locks(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, r := range ready {
+		if l, ok := locks.covering(r.path, r.period); ok {
+			return valid.New("period", "period_locked", l)
+		}
+	}
+	if err := writeValues(ctx, tx, a, ready); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, a, "save", "data_values", int64(len(ready)), a.UnitID, nil, map[string]any{"count": len(ready)})
 }
 
 // pendingValue is a checked value about to be written.

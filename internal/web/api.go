@@ -59,7 +59,9 @@ func OpenAPI() (map[string]any, error) {
 	return doc, nil
 }
 
-// mergeSection copies part[key] entries into doc[key], refusing duplicates.
+// mergeSection copies part[key] entries into doc[key], refusing duplicates. Paths merge one
+// operation at a time, so an area may add a method to a path another area documents
+// (POST /api/v1/frameworks beside GET); the same operation twice is still refused.
 func mergeSection(doc, part map[string]any, key string) error {
 	src, _ := part[key].(map[string]any)
 	if len(src) == 0 {
@@ -71,10 +73,22 @@ func mergeSection(doc, part map[string]any, key string) error {
 		doc[key] = dst
 	}
 	for k, v := range src {
-		if _, dup := dst[k]; dup {
+		prev, dup := dst[k]
+		if !dup {
+			dst[k] = v
+			continue
+		}
+		have, ok1 := prev.(map[string]any)
+		add, ok2 := v.(map[string]any)
+		if key != "paths" || !ok1 || !ok2 {
 			return fmt.Errorf("%s %q defined twice", key, k)
 		}
-		dst[k] = v
+		for op, def := range add {
+			if _, twice := have[op]; twice {
+				return fmt.Errorf("%s %q: %s defined twice", key, k, op)
+			}
+			have[op] = def
+		}
 	}
 	return nil
 }

@@ -2,9 +2,12 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"ting/internal/access"
 	"ting/internal/results"
@@ -29,17 +32,23 @@ type dhis2Web struct {
 
 const maxInterchangeBody = 50 << 20
 
-// formatErr turns a reader's error into the API's validation shape, naming the record.
+// formatErr turns a reader's error into the API's validation shape, naming the record. A
+// syntax error names no field: it is the body's.
 func formatErr(err error) error {
 	var fe *dhis2.FormatError
 	if errors.As(err, &fe) {
-		return valid.Errors{{Row: fe.Record, Field: fe.Field, Rule: fe.Rule, Param: fe.Detail}}
+		field := fe.Field
+		if field == "" {
+			field = "body"
+		}
+		return valid.Errors{{Row: fe.Record, Field: field, Rule: fe.Rule, Param: fe.Detail}}
 	}
 	return valid.New("body", "json")
 }
 
-// apiDataValueSetsImport reads dataValueSets JSON (application/json) or DHIS2 CSV
-// (text/csv) with DHIS2's parameters idScheme=uid|code, dryRun=true and
+// apiDataValueSetsImport reads dataValueSets JSON (application/json), DHIS2 CSV (text/csv)
+// or ADX XML (application/adx+xml), or the format named by format=json|csv|adx whatever the
+// Content-Type, with DHIS2's parameters idScheme=uid|code, dryRun=true and
 // atomicMode=ALL|NONE, and answers DHIS2's import summary.
 func (s *dhis2Web) importValues(w http.ResponseWriter, r *http.Request, a access.Actor) error {
 	q := r.URL.Query()
@@ -47,8 +56,25 @@ func (s *dhis2Web) importValues(w http.ResponseWriter, r *http.Request, a access
 		Partial: strings.EqualFold(q.Get("atomicMode"), "NONE")}
 	body := http.MaxBytesReader(w, r.Body, maxInterchangeBody)
 	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch strings.ToLower(q.Get("format")) {
+	case "":
+	case "json":
+		ctype = "application/json"
+	case "csv":
+		ctype = "text/csv"
+	case "adx":
+		ctype = "application/adx+xml"
+	default:
+		return valid.New("format", "one_of", "json, csv, adx")
+	}
 	var values []dhis2.DataValue
 	switch ctype {
+	case "application/adx+xml":
+		doc, err := dhis2.ReadADX(body)
+		if err != nil {
+			return formatErr(err)
+		}
+		values = valuesOfADX(doc)
 	case "application/json", "":
 		set, err := dhis2.ReadJSON(body)
 		if err != nil {
@@ -102,7 +128,7 @@ func (s *dhis2Web) exportValues(w http.ResponseWriter, r *http.Request, a access
 		w.Header().Set("Content-Disposition", `attachment; filename="dataValueSets.csv"`)
 		return dhis2.WriteCSV(w, values)
 	case "adx":
-		doc, err := adxOf(values)
+		doc, err := adxOf(q.Get("framework"), values)
 		if err != nil {
 			return err
 		}
@@ -115,10 +141,43 @@ func (s *dhis2Web) exportValues(w http.ResponseWriter, r *http.Request, a access
 	return valid.New("format", "one_of", "json, csv, adx")
 }
 
-// adxOf groups values by org unit and period, as ADX carries them; the combination becomes
-// the categoryOptionCombo disaggregation attribute.
-func adxOf(values []dhis2.DataValue) (dhis2.ADX, error) {
-	doc := dhis2.ADX{Exported: "1970-01-01T00:00:00Z"}
+// valuesOfADX flattens an ADX document into data values, in document order so that a
+// conflict's index counts data values across groups as the reader does. The ADX period
+// (2012-01-01/P1M) becomes DHIS2's key (201201); one that does not parse is passed on as written,
+// for the import to refuse by name. A categoryOptionCombo attribute names the combination;
+// otherwise disaggregation attributes spelled out by category (sex="female") are read as Ting's
+// set:category pairs, which the code scheme resolves and the uid scheme reports as unmapped.
+func valuesOfADX(doc dhis2.ADX) []dhis2.DataValue {
+	var out []dhis2.DataValue
+	for _, g := range doc.Groups {
+		period := g.Period
+		if p, err := dhis2.ParseADXPeriod(g.Period); err == nil {
+			if key, err := dhis2.FormatPeriod(p); err == nil {
+				period = key
+			}
+		}
+		for _, v := range g.DataValues {
+			dv := dhis2.DataValue{DataElement: v.DataElement, OrgUnit: g.OrgUnit, Period: period, Value: v.Value,
+				AttributeOptionCombo: g.Attributes["attributeOptionCombo"]}
+			if c, ok := v.Disaggregation["categoryOptionCombo"]; ok {
+				dv.CategoryOptionCombo = c
+			} else if len(v.Disaggregation) > 0 {
+				var pairs []string
+				for _, k := range slices.Sorted(maps.Keys(v.Disaggregation)) {
+					pairs = append(pairs, k+":"+v.Disaggregation[k])
+				}
+				dv.CategoryOptionCombo = strings.Join(pairs, ",")
+			}
+			out = append(out, dv)
+		}
+	}
+	return out
+}
+
+// adxOf groups values by org unit and period, as ADX carries them, under the framework's code
+// as the data set; the combination becomes the categoryOptionCombo disaggregation attribute.
+func adxOf(framework string, values []dhis2.DataValue) (dhis2.ADX, error) {
+	doc := dhis2.ADX{Exported: time.Now().UTC().Format(time.RFC3339)}
 	index := map[string]int{}
 	for _, v := range values {
 		p, err := dhis2.ParsePeriod(v.Period)
@@ -134,7 +193,7 @@ func adxOf(values []dhis2.DataValue) (dhis2.ADX, error) {
 		if !ok {
 			i = len(doc.Groups)
 			index[key] = i
-			doc.Groups = append(doc.Groups, dhis2.ADXGroup{OrgUnit: v.OrgUnit, Period: ap})
+			doc.Groups = append(doc.Groups, dhis2.ADXGroup{DataSet: framework, OrgUnit: v.OrgUnit, Period: ap})
 		}
 		dv := dhis2.ADXDataValue{DataElement: v.DataElement, Value: v.Value}
 		if v.CategoryOptionCombo != "" {

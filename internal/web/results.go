@@ -47,6 +47,8 @@ func (s *Server) routesResults() {
 	s.handle("GET /results/progress.xlsx", s.page(h.progressExport("xlsx")))
 	s.handle("GET /results/progress/drill", s.page(h.drill))
 	s.handle("GET /results/values", s.page(h.values))
+	h.routesResultsAdmin()
+	h.routesLocks()
 	h.routesAPI()
 }
 

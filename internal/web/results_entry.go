@@ -63,6 +63,10 @@ type resEntryData struct {
 	Sources      []string
 	Problems     []string
 	CanEnter     bool
+	Locked       string // the lock closing this unit and period, if any, as a label
+	LockKey      string // its period key
+	LockUnit     int64  // the unit it was set on
+	CanLock      bool
 }
 
 // resEntryKinds are the periods values are entered for.
@@ -121,6 +125,16 @@ func (h *resultsWeb) entryData(r *http.Request, a access.Actor, q url.Values, ty
 		return d, valid.New("period", "period")
 	}
 	d.PeriodLabel = resPeriodLabel(tr, d.Period)
+	if lock, lockUnit, locked, err := h.svc.Locked(ctx, a, d.Unit.ID, d.Period); err != nil {
+		return d, err
+	} else if locked {
+		if p, err := results.ParsePeriod(lock); err == nil {
+			d.Locked = resPeriodLabel(tr, p)
+		}
+		d.LockKey, d.LockUnit = lock, lockUnit
+		d.CanEnter = false
+	}
+	d.CanLock = a.Can(access.EditResults)
 	d.Periods = resPeriodOptions(tr, d.Period, resEntryKinds...)
 	d.PrevYear, d.NextYear = resShiftYear(d.Period, -1), resShiftYear(d.Period, 1)
 	if d.Units, err = h.unitChoices(ctx, a, d.Unit, tr.Lang); err != nil {

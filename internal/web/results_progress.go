@@ -486,6 +486,8 @@ type resValuesData struct {
 	PeriodLabel string
 	Lines       []resValueLine
 	DrillURL    string
+	Back        string // this page, for a deletion to return to
+	Formula     bool   // the records are those of the indicators the formula reads
 }
 
 func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Actor) {
@@ -496,7 +498,7 @@ func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Act
 		h.fail(w, r, err)
 		return
 	}
-	d := resValuesData{Indicator: ind}
+	d := resValuesData{Indicator: ind, Back: r.URL.RequestURI(), Formula: ind.Aggregation == "formula"}
 	if d.Period, err = resPeriodParam(r, "period", results.LOP.Key); err != nil {
 		h.badPeriod(w, r)
 		return

@@ -17,22 +17,24 @@ import (
 	"ting/internal/access"
 	"ting/internal/auth"
 	"ting/internal/org"
+	"ting/internal/results"
 	"ting/internal/store"
 	"ting/internal/store/storetest"
 )
 
 // fxScopeTables are the tables a refused request must leave untouched.
 var fxScopeTables = []string{"org_units", "org_unit_versions", "partners", "committees", "committee_members", "committee_meetings",
-	"meeting_attendance", "meeting_decisions", "project_offices", "staff_positions", "users"}
+	"meeting_attendance", "meeting_decisions", "project_offices", "staff_positions", "users", "data_values", "value_rollups", "period_locks"}
 
 // fxScopeWrites are the collections whose writes name a network record in their body, so a
 // write to them with Jiangsu ids touches Jiangsu even when the path carries no id.
-var fxScopeWrites = []string{"units", "partners", "committees", "members", "meetings", "offices", "positions", "staff", "move", "close", "users", "mappings"}
+var fxScopeWrites = []string{"units", "partners", "committees", "members", "meetings", "offices", "positions", "staff", "move", "close", "users", "mappings", "frameworks"}
 
 // fxScopeIDs are the Jiangsu records a route's parameters are filled with.
 type fxScopeIDs struct {
 	net     fxNet
 	tokenID int64 // a token of the Jiangsu officer
+	valueID int64 // an indicator value stored for Jiangsu's city
 	userID  int64 // the Jiangsu officer
 	date    string
 	today   string
@@ -61,6 +63,8 @@ func (ids fxScopeIDs) fxScopeParam(prev, name string) (value string, record bool
 		return id(n.Position.ID)
 	case "tokens":
 		return id(ids.tokenID)
+	case "values":
+		return id(ids.valueID)
 	case "users":
 		return id(ids.userID)
 	case "as-of":
@@ -260,6 +264,16 @@ func (ids fxScopeIDs) fxScopeJSON(collection string) (map[string]any, error) {
 		return map[string]any{"dataValues": []map[string]any{{"dataElement": "fxIndicator", "orgUnit": "fxJiangsuOU", "period": "201206", "value": "1"}}}, nil
 	case "mappings":
 		return map[string]any{"kind": "unit", "ting_code": n.JiangsuCity.Code, "dhis2_uid": "fxAnhuiMap1"}, nil
+	case "frameworks":
+		return map[string]any{"code": "FXAH-X1", "unit_id": n.JiangsuCity.ID, "name_zh": "越界测试", "name_en": "Cross scope attempt"}, nil
+	case "category-sets":
+		// Disaggregations are shared by the whole network: a province may not change them.
+		return map[string]any{"code": "fxcross", "name_zh": "越界测试", "name_en": "Cross scope attempt",
+			"categories": []map[string]any{{"code": "x", "name_zh": "越界", "name_en": "cross"}}}, nil
+	case "locks", "release":
+		return map[string]any{"unit_id": n.JiangsuCity.ID, "period": "2012Q2"}, nil
+	case "rules":
+		return map[string]any{"code": "FXAH-X1", "name_zh": "越界测试", "name_en": "Cross scope attempt", "expression": "#{FXAH-X1} >= 0"}, nil
 	}
 	return nil, fmt.Errorf("the scope walk has no JSON body for writes to %q: add one to fxScopeJSON", collection)
 }
@@ -326,6 +340,38 @@ func fxJiangsuSnapshot(t *testing.T, db *store.DB, n fxNet) string {
 	return string(b)
 }
 
+// fxScopeValue stores an indicator value for Jiangsu's city (and a framework and indicator to
+// hold it) and returns its id.
+func fxScopeValue(t *testing.T, db *store.DB, n fxNet) int64 {
+	t.Helper()
+	ctx := context.Background()
+	svc := results.New(db)
+	sys := access.System
+	if _, err := svc.CreateFramework(ctx, sys, results.FrameworkInput{Code: "FXSCOPE", UnitID: n.National.ID, NameZH: "范围测试框架", NameEN: "Scope fixture logframe"}); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := svc.Current(ctx, sys, "FXSCOPE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddElement(ctx, sys, fw.ID, results.ElementInput{Kind: "development_objective", Code: "DO", NameZH: "目标", NameEN: "Objective"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateIndicator(ctx, sys, results.IndicatorInput{Code: "FXSCOPE-1", FrameworkCode: "FXSCOPE", ElementCode: "DO", NameZH: "人数", NameEN: "People",
+		Type: "count", Aggregation: "sum"}); err != nil {
+		t.Fatal(err)
+	}
+	v := 7.0
+	if _, err := svc.SaveValues(ctx, sys, []results.ValueInput{{Indicator: "FXSCOPE-1", UnitID: n.JiangsuCity.ID, Period: "2012-05", Value: &v}}); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := db.R.QueryRowContext(ctx, "SELECT id FROM data_values WHERE unit_id = $1", n.JiangsuCity.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // TestScopeWalk requests every route as the Anhui provincial officer with Jiangsu's records and
 // expects each to be refused without leaking or writing anything; then proves the same requests
 // reach the records for the Jiangsu officer, so the refusals are about scope and not a broken
@@ -345,7 +391,8 @@ func TestScopeWalk(t *testing.T) {
 		}
 		markers := append(slices.Clone(fxJiangsuMarkers), jsUser.Username)
 
-		ids := fxScopeIDs{net: n, tokenID: toks[0].ID, userID: jsUser.ID, date: "2012-06-30", today: time.Now().UTC().Format(time.DateOnly)}
+		ids := fxScopeIDs{net: n, tokenID: toks[0].ID, userID: jsUser.ID, date: "2012-06-30", today: time.Now().UTC().Format(time.DateOnly),
+			valueID: fxScopeValue(t, db, n)}
 		ah := app.fxLogin(t, ahUser.Username, fxPassword)
 		ahAPI := app.fxBearer(t, fxToken(t, db, ahUser))
 		js := app.fxLogin(t, jsUser.Username, fxPassword)
