@@ -124,6 +124,23 @@ func newList[T any](items []T, total int, pg pager) list[T] {
 	return list[T]{Items: items, Total: total, Limit: pg.Limit, Offset: pg.Offset}
 }
 
+// writeAll answers a whole collection (no pagination) in the list envelope.
+func writeAll[T any](w http.ResponseWriter, items []T) {
+	writeJSON(w, http.StatusOK, newList(items, len(items), pager{Limit: len(items)}))
+}
+
+// apiAll serves GET of a whole collection the actor sees.
+func apiAll[T any](s *Server, fetch func(context.Context, access.Actor) ([]T, error)) http.HandlerFunc {
+	return s.api(func(w http.ResponseWriter, r *http.Request, a access.Actor) error {
+		items, err := fetch(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		writeAll(w, items)
+		return nil
+	})
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -224,7 +241,7 @@ func apiListOf[T any](s *Server, fetch func(context.Context, access.Actor, int64
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newList(items, len(items), pager{Limit: len(items)}))
+		writeAll(w, items)
 		return nil
 	})
 }
@@ -467,7 +484,7 @@ func (s *Server) apiUnitAsOf(w http.ResponseWriter, r *http.Request, a access.Ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(vs, len(vs), pager{Limit: len(vs)}))
+	writeAll(w, vs)
 	return nil
 }
 

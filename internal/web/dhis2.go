@@ -217,7 +217,7 @@ func (s *dhis2Web) mappings(w http.ResponseWriter, r *http.Request, a access.Act
 		}
 		all = append(all, ms...)
 	}
-	writeJSON(w, http.StatusOK, newList(all, len(all), pager{Limit: len(all)}))
+	writeAll(w, all)
 	return nil
 }
 

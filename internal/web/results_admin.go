@@ -570,15 +570,5 @@ func (h *resultsWeb) qualityData(r *http.Request, a access.Actor) (resQualityDat
 }
 
 func (h *resultsWeb) quality(w http.ResponseWriter, r *http.Request, a access.Actor) {
-	tr := reqCtx(r).tr
-	d, err := h.qualityData(r, a)
-	if es, bad := formErrors(err); bad == nil && es != nil {
-		h.badPeriod(w, r)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.render(w, r, http.StatusOK, "results_quality", &Page{Title: tr.T("results_admin.quality_title"), Data: d})
+	h.periodPage(w, r, "results_quality", "results_admin.quality_title", func() (any, error) { return h.qualityData(r, a) })
 }

@@ -17,20 +17,11 @@ import (
 func (h *resultsWeb) routesResultsAdminAPI() {
 	s := h.Server
 	s.handle("POST /api/v1/frameworks", apiCreate(s, h.svc.CreateFramework))
-	s.handle("GET /api/v1/category-sets", s.api(h.apiCategorySets))
+	s.handle("GET /api/v1/category-sets", apiAll(s, h.svc.CategorySets))
 	s.handle("POST /api/v1/category-sets", s.api(h.apiCategorySetSave))
 	s.handle("GET /api/v1/frameworks/{id}/rules", s.api(h.apiRules))
 	s.handle("POST /api/v1/frameworks/{id}/rules", s.api(h.apiRuleSave))
 	s.handle("GET /api/v1/quality", s.api(h.apiQuality))
-}
-
-func (h *resultsWeb) apiCategorySets(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	sets, err := h.svc.CategorySets(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(sets, len(sets), pager{Limit: len(sets)}))
-	return nil
 }
 
 // resCategorySetBody creates a category set or changes one: the categories are the set's
@@ -90,7 +81,7 @@ func (h *resultsWeb) apiRules(w http.ResponseWriter, r *http.Request, a access.A
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(rules, len(rules), pager{Limit: len(rules)}))
+	writeAll(w, rules)
 	return nil
 }
 
@@ -158,6 +149,6 @@ func (h *resultsWeb) apiQuality(w http.ResponseWriter, r *http.Request, a access
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(items, len(items), pager{Limit: len(items)}))
+	writeAll(w, items)
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // The results framework's JSON API, documented in openapi/40_results.json.
 func (h *resultsWeb) routesAPI() {
 	s := h.Server
-	s.handle("GET /api/v1/frameworks", s.api(h.apiFrameworks))
+	s.handle("GET /api/v1/frameworks", apiAll(s, h.svc.Frameworks))
 	s.handle("GET /api/v1/frameworks/{id}", apiGet(s, h.svc.Framework))
 	s.handle("GET /api/v1/frameworks/{id}/elements", apiListOf(s, h.svc.Elements))
 	s.handle("GET /api/v1/indicators", s.api(h.apiIndicators))
@@ -26,15 +26,6 @@ func (h *resultsWeb) routesAPI() {
 	s.handle("GET /api/v1/progress", s.api(h.apiProgress))
 	s.handle("GET /api/v1/progress/drill", s.api(h.apiDrill))
 	s.handle("GET /api/v1/values", s.api(h.apiValues))
-}
-
-func (h *resultsWeb) apiFrameworks(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	fws, err := h.svc.Frameworks(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(fws, len(fws), pager{Limit: len(fws)}))
-	return nil
 }
 
 // apiIndicators lists the indicators of one framework lineage, or of every framework the
@@ -64,7 +55,7 @@ func (h *resultsWeb) apiIndicators(w http.ResponseWriter, r *http.Request, a acc
 		}
 		out = append(out, inds...)
 	}
-	writeJSON(w, http.StatusOK, newList(out, len(out), pager{Limit: len(out)}))
+	writeAll(w, out)
 	return nil
 }
 
@@ -238,7 +229,7 @@ func (h *resultsWeb) apiDrill(w http.ResponseWriter, r *http.Request, a access.A
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(rows, len(rows), pager{Limit: len(rows)}))
+	writeAll(w, rows)
 	return nil
 }
 
@@ -258,6 +249,6 @@ func (h *resultsWeb) apiValues(w http.ResponseWriter, r *http.Request, a access.
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(vals, len(vals), pager{Limit: len(vals)}))
+	writeAll(w, vals)
 	return nil
 }

@@ -17,7 +17,7 @@ func (h *resultsWeb) routesLocks() {
 	s.handle("GET /results/locks", s.page(h.locksPage))
 	s.handle("POST /results/locks", s.page(h.lockSet))
 	s.handle("POST /results/values/{id}/delete", s.page(h.valueDelete))
-	s.handle("GET /api/v1/locks", s.api(h.apiLocks))
+	s.handle("GET /api/v1/locks", apiAll(s, h.svc.Locks))
 	s.handle("POST /api/v1/locks", s.api(h.apiLock(true)))
 	s.handle("POST /api/v1/locks/release", s.api(h.apiLock(false)))
 	s.handle("DELETE /api/v1/values/{id}", s.api(h.apiValueDelete))
@@ -111,15 +111,6 @@ func (h *resultsWeb) valueDelete(w http.ResponseWriter, r *http.Request, a acces
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-func (h *resultsWeb) apiLocks(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	locks, err := h.svc.Locks(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(locks, len(locks), pager{Limit: len(locks)}))
-	return nil
-}
-
 type resLockBody struct {
 	UnitID int64  `json:"unit_id"`
 	Period string `json:"period"`
@@ -138,7 +129,12 @@ func (h *resultsWeb) apiLock(lock bool) func(w http.ResponseWriter, r *http.Requ
 		if err := change(r.Context(), a, b.UnitID, strings.TrimSpace(b.Period)); err != nil {
 			return err
 		}
-		return h.apiLocks(w, r, a)
+		locks, err := h.svc.Locks(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		writeAll(w, locks)
+		return nil
 	}
 }
 

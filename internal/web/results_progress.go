@@ -122,8 +122,13 @@ func (h *resultsWeb) progressData(r *http.Request, a access.Actor) (resProgressD
 }
 
 func (h *resultsWeb) progress(w http.ResponseWriter, r *http.Request, a access.Actor) {
-	tr := reqCtx(r).tr
-	d, err := h.progressData(r, a)
+	h.periodPage(w, r, "results_progress", "results.progress_title", func() (any, error) { return h.progressData(r, a) })
+}
+
+// periodPage renders a page built for a period the query names: a period it cannot read is a
+// bad request, with the rule said; any other failure fails the request.
+func (h *resultsWeb) periodPage(w http.ResponseWriter, r *http.Request, name, titleKey string, build func() (any, error)) {
+	d, err := build()
 	if es, bad := formErrors(err); bad == nil && es != nil {
 		h.badPeriod(w, r)
 		return
@@ -132,7 +137,7 @@ func (h *resultsWeb) progress(w http.ResponseWriter, r *http.Request, a access.A
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "results_progress", &Page{Title: tr.T("results.progress_title"), Data: d})
+	h.render(w, r, http.StatusOK, name, &Page{Title: reqCtx(r).tr.T(titleKey), Data: d})
 }
 
 // resExportColumns are the exports' columns, as message ids.
