@@ -15,11 +15,30 @@ type Config struct {
 	Database string // --database / TING_DATABASE_URL: postgres://… to use PostgreSQL
 	LogJSON  bool   // --log-json / TING_LOG_JSON
 	Secure   bool   // --secure-cookies / TING_SECURE_COOKIES
+
+	// E-mail reminders; no e-mail is sent while SMTPAddr is empty.
+	SMTPAddr     string // --smtp-addr / TING_SMTP_ADDR: host:port of the mail server
+	SMTPFrom     string // --smtp-from / TING_SMTP_FROM: sender address, "Ting <ting@example.org>"
+	SMTPUser     string // --smtp-user / TING_SMTP_USER: AUTH PLAIN user; empty for no AUTH
+	SMTPPassword string // TING_SMTP_PASSWORD only, so it never shows in a process list
+	// RemindAfter is how many days a report may wait on its reviewer or approver before they
+	// are reminded (--remind-after / TING_REMIND_AFTER_DAYS).
+	RemindAfter int
 }
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, ok := os.LookupEnv(name); ok {
+		n, err := strconv.Atoi(v)
+		if err == nil {
+			return n
+		}
 	}
 	return def
 }
@@ -42,5 +61,15 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.Database, "database", env("TING_DATABASE_URL", ""), "PostgreSQL URL, postgres://…; empty for embedded SQLite (TING_DATABASE_URL)")
 	fs.BoolVar(&c.LogJSON, "log-json", envBool("TING_LOG_JSON", false), "write logs as JSON (TING_LOG_JSON)")
 	fs.BoolVar(&c.Secure, "secure-cookies", envBool("TING_SECURE_COOKIES", false), "mark cookies Secure when served over HTTPS (TING_SECURE_COOKIES)")
+	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("TING_SMTP_ADDR", ""), "mail server host:port for e-mail reminders; empty sends none (TING_SMTP_ADDR)")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", env("TING_SMTP_FROM", ""), "sender of e-mail reminders, e.g. \"Ting <ting@example.org>\" (TING_SMTP_FROM)")
+	fs.StringVar(&c.SMTPUser, "smtp-user", env("TING_SMTP_USER", ""), "user for SMTP AUTH PLAIN; the password comes from TING_SMTP_PASSWORD (TING_SMTP_USER)")
+	c.SMTPPassword = env("TING_SMTP_PASSWORD", "")
+	fs.IntVar(&c.RemindAfter, "remind-after", envInt("TING_REMIND_AFTER_DAYS", DefaultRemindAfter),
+		"days a report may wait on review or approval before the reviewer is reminded (TING_REMIND_AFTER_DAYS)")
 	return c
 }
+
+// DefaultRemindAfter is the days a submitted or reviewed report waits before its reviewer or
+// approver is reminded, when no setting is given: two weeks.
+const DefaultRemindAfter = 14

@@ -63,6 +63,9 @@ func Load(ctx context.Context, db *store.DB) ([]Credential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo users: %w", err)
 	}
+	if err := l.plansAll(ctx); err != nil {
+		return nil, fmt.Errorf("demo plans and money: %w", err)
+	}
 	return creds, nil
 }
 
