@@ -22,8 +22,8 @@ import (
 	"ting/internal/auth"
 	"ting/internal/config"
 	"ting/internal/demo"
-	"ting/internal/results"
 	"ting/internal/org"
+	"ting/internal/results"
 	"ting/internal/store"
 	"ting/internal/web"
 )
@@ -42,6 +42,7 @@ usage:
   ting analytics rebuild [--verify]    recompute the derived aggregates from the records
                                        (--verify: then prove they equal a fresh recomputation)
   ting analytics verify                compare the kept aggregates with a recomputation
+  ting remind [--as-of DATE]           notify (and e-mail, with SMTP set) late and waiting reports
   ting help
 
 shared flags (each with its environment variable):
@@ -88,6 +89,8 @@ func run(ctx context.Context, argv []string) error {
 		err = backup(ctx, args)
 	case "analytics":
 		err = analytics(ctx, args)
+	case "remind":
+		err = remind(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -143,7 +146,14 @@ func serve(ctx context.Context, args []string) error {
 		}
 		printCredentials(creds)
 	}
-	srv, err := web.New(db, web.Options{Logger: log, SecureCookies: cfg.Secure, Version: "dev"})
+	opts := web.Options{Logger: log, SecureCookies: cfg.Secure, Version: "dev"}
+	asOf := func() string { return "" }
+	if *withDemo {
+		// The demonstration programme is seen as of its evaluation.
+		opts.Today = func() string { return demo.AsOf }
+		asOf = opts.Today
+	}
+	srv, err := web.New(db, opts)
 	if err != nil {
 		return err
 	}
@@ -153,6 +163,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go srv.PurgeSessions(ctx, time.Hour)
+	go remindDaily(ctx, db, cfg, asOf, log)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("ting listening", "url", "http://"+ln.Addr().String(), "database", db.Dialect)

@@ -88,6 +88,22 @@ func TestCommands(t *testing.T) {
 	if err := run(ctx, []string{"analytics", "verify", data}); err != nil {
 		t.Fatalf("rollups not rebuilt on open: %v", err)
 	}
+	// Reminders on the demo's evaluation date: its late reports notify their agencies, once a day.
+	if err := run(ctx, []string{"remind", data, "--as-of=2012-06-30"}); err != nil {
+		t.Fatal(err)
+	}
+	var notes int
+	if err := db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM notifications").Scan(&notes); err != nil || notes == 0 {
+		t.Fatalf("remind created %d notifications: %v", notes, err)
+	}
+	if err := run(ctx, []string{"remind", data, "--as-of=2012-06-30"}); err != nil {
+		t.Fatal(err)
+	}
+	var again int
+	db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM notifications").Scan(&again)
+	if again != notes {
+		t.Fatalf("a second run the same day added notifications: %d then %d", notes, again)
+	}
 	if err := run(ctx, []string{"analytics", "sideways", data}); !errors.Is(err, errUsage) {
 		t.Fatalf("unknown analytics subcommand: %v", err)
 	}

@@ -233,6 +233,10 @@ func TestResultsEntryProgressAndDrill(t *testing.T) {
 				t.Errorf("progress row DM, %s = %q, want %q", cls, got, want)
 			}
 		}
+		// The export links carry the table's parameters as a query, not as one escaped string.
+		if !regexp.MustCompile(`href="/results/progress\.csv\?[^"]*framework=FXLF&amp;[^"]*period=LOP`).MatchString(r.Body) {
+			t.Errorf("export link lost its parameters:\n%s", fxSnippet(r.Body))
+		}
 		if got := resCellText(t, r.Body, "progress-row-TCH", "badge no_target"); got != "no target" {
 			t.Errorf("TCH status %q", got)
 		}

@@ -23,6 +23,7 @@ import (
 	"ting/internal/access"
 	"ting/internal/auth"
 	"ting/internal/org"
+	"ting/internal/plans"
 	"ting/internal/store"
 	"ting/internal/valid"
 )
@@ -40,6 +41,16 @@ type Server struct {
 	mux      *http.ServeMux
 	routes   []route
 	metrics  *metrics
+	today    func() string // nil: the real date
+}
+
+// plansService returns the plans service, judging dates as of the server's today.
+func (s *Server) plansService() *plans.Service {
+	svc := plans.New(s.db)
+	if s.today != nil {
+		svc.SetToday(s.today)
+	}
+	return svc
 }
 
 // Options configure a Server.
@@ -48,6 +59,9 @@ type Options struct {
 	// SecureCookies marks cookies Secure (set when served over HTTPS).
 	SecureCookies bool
 	Version       string
+	// Today, when set, is the date plans are judged on (late reports, withheld funds): the
+	// demonstration programme is seen as of its evaluation, not as of the real date.
+	Today func() string
 }
 
 // route is one registered pattern, kept so tests can walk every route.
@@ -78,7 +92,7 @@ func New(db *store.DB, opt Options) (*Server, error) {
 	sm.Cookie.Secure = opt.SecureCookies
 	s := &Server{
 		db: db, org: org.New(db), auth: auth.New(db), sessions: sm, tmpl: tmpl, log: opt.Logger,
-		version: opt.Version, secure: opt.SecureCookies, mux: http.NewServeMux(), metrics: newMetrics(),
+		version: opt.Version, secure: opt.SecureCookies, mux: http.NewServeMux(), metrics: newMetrics(), today: opt.Today,
 	}
 	s.registerRoutes()
 	return s, nil
@@ -129,6 +143,9 @@ func (s *Server) registerRoutes() {
 	s.routesAccount()
 	s.routesResults()
 	s.routesDHIS2()
+	s.routesBiannual()
+	s.routesNotifications()
+	s.routesPlans()
 	s.routesAPI()
 }
 
