@@ -15,7 +15,7 @@ import (
 
 // SetRate records an exchange rate on its date.
 func (s *Service) SetRate(ctx context.Context, a access.Actor, r Rate) error {
-	if err := a.Require(access.EditPlans); err != nil {
+	if err := requireNational(a); err != nil {
 		return err
 	}
 	if es := r.Check(); es.Err() != nil {
@@ -35,6 +35,18 @@ func (s *Service) setRate(ctx context.Context, tx *sql.Tx, a access.Actor, r Rat
 		return err
 	}
 	return audit.Record(ctx, tx, a, "set", "exchange_rate", 0, 0, nil, r)
+}
+
+// requireNational: exchange rates serve the whole programme, so only the national office
+// (an actor bound to the root unit) records them.
+func requireNational(a access.Actor) error {
+	if err := a.Require(access.EditPlans); err != nil {
+		return err
+	}
+	if strings.Count(a.UnitPath, "/") > 2 {
+		return access.ErrForbidden
+	}
+	return nil
 }
 
 // Rates lists the recorded exchange rates, by currency and date.
@@ -69,6 +81,13 @@ func (s *Service) ImportContributions(ctx context.Context, a access.Actor, unitI
 	} else if err != nil {
 		return nil, 0, err
 	}
+	var es valid.Errors
+	if es.Required("from", t.From) && es.Date("from", t.From) && es.Required("to", t.To) && es.Date("to", t.To) && t.To < t.From {
+		es.Add("to", "not_before", "from")
+	}
+	if es.Err() != nil {
+		return nil, 0, es
+	}
 	diffs, err := CheckContributionTable(t)
 	if err != nil {
 		return nil, 0, err
@@ -96,12 +115,16 @@ func (s *Service) ImportContributions(ctx context.Context, a access.Actor, unitI
 				}
 			}
 		}
-		for _, r := range t.Rates {
-			if r.On == "" {
-				r.On = t.To
-			}
-			if err := s.setRate(ctx, tx, a, r); err != nil {
-				return err
+		// The table's rates check its own arithmetic; they become the programme's rates only
+		// when the national office imports it.
+		if requireNational(a) == nil {
+			for _, r := range t.Rates {
+				if r.On == "" {
+					r.On = t.To
+				}
+				if err := s.setRate(ctx, tx, a, r); err != nil {
+					return err
+				}
 			}
 		}
 		return audit.Record(ctx, tx, a, "import", "contributions", unitID, u.ID, nil, map[string]any{"from": t.From, "to": t.To, "cells": cells,

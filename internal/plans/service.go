@@ -452,6 +452,9 @@ func (s *Service) Interventions(ctx context.Context, a access.Actor, workPlanID 
 	}
 	cond, args := "", []any{}
 	if workPlanID != 0 {
+		if _, err := s.WorkPlan(ctx, a, workPlanID); err != nil {
+			return nil, err
+		}
 		cond, args = " WHERE i.work_plan_id = $1", []any{workPlanID}
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+interventionCols+interventionFrom+cond+` ORDER BY i.start_on, i.code`, args...)

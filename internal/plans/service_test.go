@@ -217,6 +217,11 @@ func TestContributions(t *testing.T) {
 				{Category: "venue", Amounts: map[string]int64{plans.NationalLevel: 100_00, plans.LocalLevel: 250_00}, StatedSubtotal: &sub},
 				{Category: "publicity", Amounts: map[string]int64{plans.ProvincialLevel: 6302_00}}},
 			Rates: []plans.Rate{{Currency: "CNY", PerUSD: "6.302", On: "2012-06-30"}}}
+		// Rates serve the whole programme: the national office records them, a province cannot.
+		if err := w.svc.SetRate(ctx, w.anhui, plans.Rate{Currency: "CNY", PerUSD: "6.302", On: "2012-06-30"}); !errors.Is(err, access.ErrForbidden) {
+			t.Fatalf("a province setting a rate: %v", err)
+		}
+		must(0, w.svc.SetRate(ctx, w.national, plans.Rate{Currency: "CNY", PerUSD: "6.302", On: "2012-06-30"}))(t)
 		if _, _, err := w.svc.ImportContributions(ctx, w.jiangsu, w.ah.ID, table, "Annex A", false); rule(err) != "not_found" {
 			t.Fatalf("Jiangsu importing for Anhui: %v", err)
 		}

@@ -95,6 +95,9 @@ func (t Tr) FieldError(e valid.FieldError) string {
 	// Rules that name a level (below_parent) give its key; say it in the reader's language.
 	if t.Has("level." + param) {
 		param = t.T("level." + param)
+	} else if t.Has("pw.status." + param) {
+		// Report workflow rules name the report's status.
+		param = t.T("pw.status." + param)
 	} else if t.Has("field." + param) {
 		// Rules comparing two fields (numerator not above denominator) name the other field.
 		param = t.T("field." + param)
