@@ -51,6 +51,7 @@ type ivExpenseLine struct {
 	Budget  string
 	Earlier string
 	Left    string
+	Shown   string // this report's amount, formatted like the others
 	Input   ivInput
 }
 
@@ -169,14 +170,14 @@ func (h *interventionsWeb) reportData(r *http.Request, a access.Actor, id int64,
 	}
 	for i, lid := range iv.LineIDs {
 		line := iv.Lines[i]
-		cur := ""
+		cur, shown := "", ""
 		if v, ok := rep.Expenditure[lid]; ok {
-			cur = ivMoneyInput(v)
+			cur, shown = ivMoneyInput(v), ivMoney(v)
 		}
 		in := newIvInput(ivExpenseInput(lid), val(ivExpenseInput(lid), cur))
 		in.Label, in.Err, in.Mode = line.Item, f.Err("report", ivExpenseInput(lid)), "decimal"
 		d.Expenditure = append(d.Expenditure, ivExpenseLine{N: i + 1, Item: line.Item, Budget: ivMoney(line.Amount), Earlier: ivMoney(earlier[lid]),
-			Left: ivMoney(line.Amount - earlier[lid]), Input: in})
+			Left: ivMoney(line.Amount - earlier[lid]), Shown: shown, Input: in})
 	}
 	for _, at := range rep.Attachments {
 		d.Attachments = append(d.Attachments, ivAttachmentLine{A: at, Size: ivSize(at.Size)})
