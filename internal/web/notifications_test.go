@@ -127,11 +127,18 @@ func TestNotifications(t *testing.T) {
 			t.Fatalf("API: %+v", got)
 		}
 
+		// Every page's header counts the unread notifications, until they are read.
+		if r := ag.get(t, "/plans?lang=en"); !strings.Contains(r.Body, `id="unread-count"`) || !strings.Contains(r.Body, `aria-label="Unread: 1"`) {
+			t.Fatalf("header without the unread count:\n%s", fxSnippet(r.Body))
+		}
 		if r := ag.postForm(t, "/notifications/read", url.Values{}); r.Status != http.StatusSeeOther || r.location() != "/notifications" {
 			t.Fatalf("mark read: status %d to %q", r.Status, r.location())
 		}
 		got.Items, got.Total = nil, 0
 		agAPI.get(t, "/api/v1/notifications?unread=1").json(t, &got)
+		if r := ag.get(t, "/plans"); strings.Contains(r.Body, `id="unread-count"`) {
+			t.Fatal("the header still counts notifications that were read")
+		}
 		if got.Total != 0 {
 			t.Fatalf("unread after marking read: %+v", got)
 		}

@@ -37,6 +37,7 @@ type Page struct {
 	Errors  valid.Errors
 	Form    url.Values
 	Data    any
+	Unread  int // the signed-in user's unread notifications, for the header
 	CSRF    string
 	Version string
 }
@@ -201,6 +202,9 @@ func (s *Server) fillPage(r *http.Request, p *Page) {
 	if rc.actor != nil {
 		p.Actor = rc.actor
 		p.User = rc.userName
+		if n, err := s.plansService().UnreadCount(r.Context(), *rc.actor); err == nil {
+			p.Unread = n
+		}
 	}
 	if p.Flash == "" {
 		p.Flash = s.popFlash(r)
