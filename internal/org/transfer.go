@@ -175,15 +175,35 @@ func readCSV(data []byte) ([]sheetRow, valid.Errors) {
 		return nil, r.done()
 	}
 	delim := sniffDelimiter(data)
-	var rows []sheetRow
+	split, bad := SplitCSV(data, delim)
+	if bad > 0 {
+		r.add(bad, "file", "csv_quote")
+		return nil, r.done()
+	}
+	rows := make([]sheetRow, len(split))
+	for i, cells := range split {
+		rows[i] = sheetRow{num: i + 1, cells: cells}
+	}
+	for _, row := range rows {
+		for j, v := range row.cells {
+			row.cells[j] = unguardFormula(v)
+		}
+	}
+	return rows, nil
+}
+
+// SplitCSV splits RFC 4180 CSV into records, one per spreadsheet row: blank lines are kept
+// (encoding/csv skips them, and row numbers in a report must match what a spreadsheet program
+// shows), quoted cells may hold the delimiter, doubled quotes and line breaks (CRLF inside is
+// read as LF). A quote left open, or text after a closing quote, returns the row it began on.
+func SplitCSV(data []byte, delim byte) (rows [][]string, badRow int) {
 	var cells []string
 	var cell strings.Builder
-	// A record is one spreadsheet row, even when a quoted cell holds line breaks.
 	num := 1
 	endRow := func() {
 		cells = append(cells, cell.String())
 		cell.Reset()
-		rows = append(rows, sheetRow{num: num, cells: cells})
+		rows = append(rows, cells)
 		cells = nil
 		num++
 	}
@@ -193,7 +213,6 @@ func readCSV(data []byte) ([]sheetRow, valid.Errors) {
 		c := data[i]
 		switch {
 		case atCellStart && c == '"':
-			// A quoted cell runs to the next lone quote; "" is a quote, and newlines are kept.
 			i++
 			closed := false
 			for i < len(data) {
@@ -214,13 +233,8 @@ func readCSV(data []byte) ([]sheetRow, valid.Errors) {
 				cell.WriteByte(data[i])
 				i++
 			}
-			if !closed {
-				r.add(num, "file", "csv_quote")
-				return nil, r.done()
-			}
-			if i < len(data) && data[i] != delim && data[i] != '\n' && data[i] != '\r' {
-				r.add(num, "file", "csv_quote")
-				return nil, r.done()
+			if !closed || i < len(data) && data[i] != delim && data[i] != '\n' && data[i] != '\r' {
+				return nil, num
 			}
 			atCellStart = false
 		case c == delim:
@@ -244,12 +258,7 @@ func readCSV(data []byte) ([]sheetRow, valid.Errors) {
 	if !atCellStart || len(cells) > 0 || cell.Len() > 0 {
 		endRow()
 	}
-	for _, row := range rows {
-		for j, v := range row.cells {
-			row.cells[j] = unguardFormula(v)
-		}
-	}
-	return rows, nil
+	return rows, 0
 }
 
 // sniffDelimiter picks ';' or tab only when the header line uses it more than commas.

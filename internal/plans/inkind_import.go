@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"ting/internal/org"
 	"ting/internal/valid"
 )
 
@@ -105,61 +106,13 @@ func readContributionCSV(data []byte) ([]sheetLine, valid.Errors) {
 			delim, best = d, c
 		}
 	}
-	var rows []sheetLine
-	var cells []string
-	var cell strings.Builder
-	num := 1
-	endCell := func() { cells = append(cells, cell.String()); cell.Reset() }
-	endRow := func() {
-		endCell()
-		rows = append(rows, sheetLine{num: num, cells: cells})
-		cells = nil
-		num++
+	split, bad := org.SplitCSV(data, delim)
+	if bad > 0 {
+		return nil, valid.Errors{{Row: bad, Field: "file", Rule: "csv_quote"}}
 	}
-	start := true // at the start of a cell
-	for i := 0; i < len(data); {
-		c := data[i]
-		switch {
-		case start && c == '"':
-			i++
-			closed := false
-			for i < len(data) {
-				if data[i] == '"' {
-					if i+1 < len(data) && data[i+1] == '"' {
-						cell.WriteByte('"')
-						i += 2
-						continue
-					}
-					i++
-					closed = true
-					break
-				}
-				cell.WriteByte(data[i])
-				i++
-			}
-			if !closed || i < len(data) && data[i] != delim && data[i] != '\n' && data[i] != '\r' {
-				return nil, valid.Errors{{Row: num, Field: "file", Rule: "csv_quote"}}
-			}
-			start = false
-		case c == delim:
-			endCell()
-			start = true
-			i++
-		case c == '\n' || c == '\r':
-			if c == '\r' && i+1 < len(data) && data[i+1] == '\n' {
-				i++
-			}
-			i++
-			endRow()
-			start = true
-		default:
-			cell.WriteByte(c)
-			start = false
-			i++
-		}
-	}
-	if !start || len(cells) > 0 || cell.Len() > 0 {
-		endRow()
+	rows := make([]sheetLine, len(split))
+	for i, cells := range split {
+		rows[i] = sheetLine{num: i + 1, cells: cells}
 	}
 	return rows, nil
 }
