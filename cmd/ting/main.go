@@ -43,6 +43,8 @@ usage:
                                        (--verify: then prove they equal a fresh recomputation)
   ting analytics verify                compare the kept aggregates with a recomputation
   ting remind [--as-of DATE]           notify (and e-mail, with SMTP set) late and waiting reports
+  ting bench progress [db flags] -- [-units N -indicators N -months N -share F …]
+                                       national-scale roll-up benchmark against plain SQL, same run
   ting help
 
 shared flags (each with its environment variable):
@@ -91,6 +93,8 @@ func run(ctx context.Context, argv []string) error {
 		err = analytics(ctx, args)
 	case "remind":
 		err = remind(ctx, args)
+	case "bench":
+		err = bench(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:

@@ -109,6 +109,14 @@ func TestCommands(t *testing.T) {
 	}
 	db.Close()
 
+	// The roll-up benchmark generates into an empty database and checks itself against SQL.
+	if err := run(ctx, []string{"bench", "progress", "--data=" + t.TempDir(), "--", "-units", "3000", "-indicators", "4", "-months", "6", "-reps", "3"}); err != nil {
+		t.Fatalf("bench progress: %v", err)
+	}
+	if err := run(ctx, []string{"bench", "sideways"}); !errors.Is(err, errUsage) {
+		t.Fatalf("unknown benchmark: %v", err)
+	}
+
 	out := filepath.Join(t.TempDir(), "copy.db")
 	if err := run(ctx, []string{"backup", data, "--out=" + out}); err != nil {
 		t.Fatal(err)

@@ -486,8 +486,8 @@ func (s *Service) Drill(ctx context.Context, a access.Actor, indicatorID int64, 
 	var sums map[int64]agg
 	if fromRollups(ind) {
 		rows, err := s.db.R.QueryContext(ctx, `SELECT r.unit_id, SUM(r.n), SUM(r.n_value), SUM(r.sum_value), SUM(r.n_num), SUM(r.sum_num), SUM(r.n_den), SUM(r.sum_den)
-			FROM value_rollups r JOIN org_units u ON u.id = r.unit_id
-			WHERE u.parent_id = $1 AND r.indicator_id = $2 AND r.combo = '' AND r.period_start >= $3 AND r.period_end <= $4 GROUP BY r.unit_id`,
+			FROM value_rollups r WHERE r.unit_id IN (SELECT id FROM org_units WHERE parent_id = $1)
+			AND r.combo = '' AND r.indicator_id = $2 AND r.period_start >= $3 AND r.period_end <= $4 GROUP BY r.unit_id`,
 			unit.ID, ind.ID, p.Start, p.End)
 		if err != nil {
 			return nil, err
