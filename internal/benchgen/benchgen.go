@@ -447,8 +447,14 @@ func analyze(ctx context.Context, db *store.DB) error {
 		_, err := db.W.ExecContext(ctx, "VACUUM ANALYZE")
 		return err
 	}
-	_, err := db.W.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-	return err
+	var busy, frames, done int
+	if err := db.W.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done); err != nil {
+		return err
+	}
+	if busy != 0 {
+		return fmt.Errorf("WAL checkpoint blocked by a reader: %d of %d frames written back", done, frames)
+	}
+	return nil
 }
 
 // Existing describes benchmark data that Generate made earlier in db, to measure it again.
