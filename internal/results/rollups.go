@@ -154,7 +154,9 @@ func (d rollDeltas) apply(ctx context.Context, tx *sql.Tx) error {
 		return strings.Compare(a.period, b.period)
 	})
 	const cols = 13
-	const chunk = 500
+	// Statements of many rows, but not too many: modernc binds numbered parameters in time
+	// that grows with the square of their count.
+	const chunk = 100
 	var shrunk []rollKey
 	for i := 0; i < len(keys); i += chunk {
 		part := keys[i:min(i+chunk, len(keys))]
@@ -317,6 +319,11 @@ func (s *Service) RebuildRollups(ctx context.Context) (RollupStats, error) {
 		}
 		return counts(ctx, tx, &st)
 	})
+	if err == nil && s.db.Dialect == store.SQLite {
+		// A rebuild is one large transaction; until its WAL is written back, every read of the
+		// rollups wades through it.
+		_, err = s.db.W.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 	st.Elapsed = time.Since(began)
 	return st, err
 }

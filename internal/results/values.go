@@ -465,7 +465,7 @@ func writeValues(ctx context.Context, tx *sql.Tx, a access.Actor, vs []pendingVa
 	d := rollDeltas{}
 	now := store.Now()
 	const cols = 16
-	const chunk = 400
+	const chunk = 100 // see rollDeltas.apply on the number of parameters
 	for i := 0; i < len(vs); i += chunk {
 		part := vs[i:min(i+chunk, len(vs))]
 		var b strings.Builder
