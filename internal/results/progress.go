@@ -329,12 +329,21 @@ type targetLine struct {
 }
 
 func (s *Service) targetLines(ctx context.Context, unitID int64, period string, indicatorID int64) (map[int64]targetLine, error) {
-	out := map[int64]targetLine{}
 	filter, args := "", []any{unitID, period}
 	if indicatorID != 0 {
 		filter, args = " AND t.indicator_id = $3", append(args, indicatorID)
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT t.indicator_id, t.value, t.note FROM targets t WHERE t.unit_id = $1 AND t.period = $2`+filter, args...)
+	return s.readTargetLines(ctx, args,
+		`SELECT t.indicator_id, t.value, t.note FROM targets t WHERE t.unit_id = $1 AND t.period = $2`+filter,
+		`SELECT t.indicator_id, SUM(t.value) FROM targets t JOIN org_units u ON u.id = t.unit_id
+		WHERE u.parent_id = $1 AND t.period = $2`+filter+` GROUP BY t.indicator_id`)
+}
+
+// readTargetLines runs two queries with the same arguments: own returns (key, value, note),
+// children (key, sum of the targets below).
+func (s *Service) readTargetLines(ctx context.Context, args []any, own, children string) (map[int64]targetLine, error) {
+	out := map[int64]targetLine{}
+	rows, err := s.db.R.QueryContext(ctx, own, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -349,8 +358,10 @@ func (s *Service) targetLines(ctx context.Context, unitID int64, period string, 
 		out[id] = targetLine{own: &v, note: note}
 	}
 	rows.Close()
-	rows, err = s.db.R.QueryContext(ctx, `SELECT t.indicator_id, SUM(t.value) FROM targets t JOIN org_units u ON u.id = t.unit_id
-		WHERE u.parent_id = $1 AND t.period = $2`+filter+` GROUP BY t.indicator_id`, args...)
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.db.R.QueryContext(ctx, children, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -371,40 +382,11 @@ func (s *Service) targetLines(ctx context.Context, unitID int64, period string, 
 // childTargetLines reads one indicator's targets at each child of a unit and the sums of the
 // targets at each child's children, keyed by child.
 func (s *Service) childTargetLines(ctx context.Context, unitID int64, period string, indicatorID int64) (map[int64]targetLine, error) {
-	out := map[int64]targetLine{}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT t.unit_id, t.value, t.note FROM targets t JOIN org_units u ON u.id = t.unit_id
-		WHERE u.parent_id = $1 AND t.period = $2 AND t.indicator_id = $3`, unitID, period, indicatorID)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var id int64
-		var v float64
-		var note string
-		if err := rows.Scan(&id, &v, &note); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out[id] = targetLine{own: &v, note: note}
-	}
-	rows.Close()
-	rows, err = s.db.R.QueryContext(ctx, `SELECT c.parent_id, SUM(t.value) FROM targets t JOIN org_units c ON c.id = t.unit_id JOIN org_units k ON k.id = c.parent_id
-		WHERE k.parent_id = $1 AND t.period = $2 AND t.indicator_id = $3 GROUP BY c.parent_id`, unitID, period, indicatorID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var v float64
-		if err := rows.Scan(&id, &v); err != nil {
-			return nil, err
-		}
-		l := out[id]
-		l.children = &v
-		out[id] = l
-	}
-	return out, rows.Err()
+	return s.readTargetLines(ctx, []any{unitID, period, indicatorID},
+		`SELECT t.unit_id, t.value, t.note FROM targets t JOIN org_units u ON u.id = t.unit_id
+		WHERE u.parent_id = $1 AND t.period = $2 AND t.indicator_id = $3`,
+		`SELECT c.parent_id, SUM(t.value) FROM targets t JOIN org_units c ON c.id = t.unit_id JOIN org_units k ON k.id = c.parent_id
+		WHERE k.parent_id = $1 AND t.period = $2 AND t.indicator_id = $3 GROUP BY c.parent_id`)
 }
 
 // Progress builds the targets-versus-progress table: for every indicator of the framework, the
