@@ -43,38 +43,50 @@ func (r Role) Valid() bool {
 type Permission string
 
 const (
-	ViewNetwork     Permission = "network.view"    // units, partners, committees, offices
-	EditUnits       Permission = "units.edit"      // create, rename, move, close units
-	EditPartners    Permission = "partners.edit"   // partners
-	EditCommittees  Permission = "committees.edit" // committees, members, meetings
-	EditOffices     Permission = "offices.edit"    // project offices and staff
-	ImportNetwork   Permission = "network.import"  // CSV/XLSX import of units and partners
-	ManageUsers     Permission = "users.manage"    // accounts and their scope
-	ViewAudit       Permission = "audit.view"      // the audit log
-	ManageOwnTokens Permission = "tokens.own"      // API tokens for oneself
-	ViewResults     Permission = "results.view"    // frameworks, indicators, targets, progress
-	EditResults     Permission = "results.edit"    // frameworks, indicators, targets
-	EnterValues     Permission = "values.enter"    // indicator values
-	ViewPlans       Permission = "plans.view"      // work plans, interventions, reports, funding
-	EditPlans       Permission = "plans.edit"      // work plans, interventions, rates, in-kind contributions
-	FillReports     Permission = "reports.fill"    // write and submit an agency's reports
-	ReviewReports   Permission = "reports.review"  // provincial review of submitted reports
-	ApproveReports  Permission = "reports.approve" // approve or return reviewed reports
-	ReleaseFunds    Permission = "funds.release"   // record the release of a tranche
+	ViewNetwork     Permission = "network.view"       // units, partners, committees, offices
+	EditUnits       Permission = "units.edit"         // create, rename, move, close units
+	EditPartners    Permission = "partners.edit"      // partners
+	EditCommittees  Permission = "committees.edit"    // committees, members, meetings
+	EditOffices     Permission = "offices.edit"       // project offices and staff
+	ImportNetwork   Permission = "network.import"     // CSV/XLSX import of units and partners
+	ManageUsers     Permission = "users.manage"       // accounts and their scope
+	ViewAudit       Permission = "audit.view"         // the audit log
+	ManageOwnTokens Permission = "tokens.own"         // API tokens for oneself
+	ViewResults     Permission = "results.view"       // frameworks, indicators, targets, progress
+	EditResults     Permission = "results.edit"       // frameworks, indicators, targets
+	EnterValues     Permission = "values.enter"       // indicator values
+	ViewPlans       Permission = "plans.view"         // work plans, interventions, reports, funding
+	EditPlans       Permission = "plans.edit"         // work plans, interventions, rates, in-kind contributions
+	FillReports     Permission = "reports.fill"       // write and submit an agency's reports
+	ReviewReports   Permission = "reports.review"     // provincial review of submitted reports
+	ApproveReports  Permission = "reports.approve"    // approve or return reviewed reports
+	ReleaseFunds    Permission = "funds.release"      // record the release of a tranche
+	ViewReach       Permission = "reach.view"         // aggregate reach, drift, measured change, feedback summaries
+	ViewCards       Permission = "cards.view"         // beneficiary cards, pseudonymous (no protected field)
+	EditCards       Permission = "cards.edit"         // register cards; consent, services, feedback, measurements
+	IdentifyCards   Permission = "cards.identify"     // read protected fields (name, contacts), each read logged
+	MergeCards      Permission = "cards.merge"        // merge a likely duplicate into its card
+	Refer           Permission = "referrals.make"     // refer a card and answer referrals
+	OverrideConsent Permission = "referrals.override" // refer without referral consent (logged)
+	ViewAccessLog   Permission = "cards.accesslog"    // the log of reads of protected fields
+	EraseCards      Permission = "cards.erase"        // anonymise a card on the person's request
+	EditInstruments Permission = "instruments.edit"   // measurement instruments
 )
 
 var grants = map[Role][]Permission{
 	NationalAdmin: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageUsers, ViewAudit, ManageOwnTokens, ViewResults, EditResults, EnterValues,
-		ViewPlans, EditPlans, ApproveReports, ReleaseFunds},
+		ViewPlans, EditPlans, ApproveReports, ReleaseFunds,
+		ViewReach, ViewCards, EditCards, MergeCards, Refer, OverrideConsent, ViewAccessLog, EraseCards, EditInstruments},
 	NationalOfficer: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens, ViewResults, EditResults, EnterValues,
-		ViewPlans, EditPlans, ReviewReports, ApproveReports, ReleaseFunds},
+		ViewPlans, EditPlans, ReviewReports, ApproveReports, ReleaseFunds,
+		ViewReach, ViewCards, MergeCards, Refer, OverrideConsent, EditInstruments},
 	ProvincialOfficer: {ViewNetwork, EditUnits, EditPartners, EditCommittees, EditOffices, ImportNetwork, ManageOwnTokens, ViewResults, EditResults, EnterValues,
-		ViewPlans, EditPlans, ReviewReports},
-	AgencyReporter:  {ViewNetwork, ManageOwnTokens, ViewResults, EnterValues, ViewPlans, FillReports},
-	Caseworker:      {ViewNetwork, ViewResults},
-	CommitteeMember: {ViewNetwork, ViewResults, ViewPlans},
-	Donor:           {ViewNetwork, ManageOwnTokens, ViewResults, ViewPlans},
-	Evaluator:       {ViewNetwork, ManageOwnTokens, ViewResults, ViewPlans},
+		ViewPlans, EditPlans, ReviewReports, ViewReach, ViewCards, MergeCards, Refer, OverrideConsent},
+	AgencyReporter:  {ViewNetwork, ManageOwnTokens, ViewResults, EnterValues, ViewPlans, FillReports, ViewReach},
+	Caseworker:      {ViewNetwork, ViewResults, ViewReach, ViewCards, EditCards, IdentifyCards, MergeCards, Refer},
+	CommitteeMember: {ViewNetwork, ViewResults, ViewPlans, ViewReach},
+	Donor:           {ViewNetwork, ManageOwnTokens, ViewResults, ViewPlans, ViewReach},
+	Evaluator:       {ViewNetwork, ManageOwnTokens, ViewResults, ViewPlans, ViewReach},
 }
 
 // Has reports whether the role grants p.

@@ -1,0 +1,264 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"ting/internal/store"
+)
+
+// derive computes every bitmap from the source tables: the services (with their units' paths)
+// and the cards that have not been merged away.
+func derive(ctx context.Context, q store.Queryer) (map[key]*roaring.Bitmap, map[attrKey]*roaring.Bitmap, error) {
+	reach := map[key]*roaring.Bitmap{}
+	rows, err := q.QueryContext(ctx, `SELECT s.card_id, s.served_on, s.type, u.path FROM services s JOIN org_units u ON u.id = s.site_id`)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var card int64
+		var date, typ, path string
+		if err := rows.Scan(&card, &date, &typ, &path); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		keysOf(path, card, date, typ, func(k key) {
+			b := reach[k]
+			if b == nil {
+				b = roaring.New()
+				reach[k] = b
+			}
+			b.Add(uint32(card))
+		})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	people := map[attrKey]*roaring.Bitmap{}
+	rows, err = q.QueryContext(ctx, `SELECT id, sex, birth_year, groups FROM cards WHERE merged_into IS NULL`)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var p Person
+		var groups string
+		if err := rows.Scan(&p.ID, &p.Sex, &p.BirthYear, &groups); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		p.Groups = SplitGroups(groups)
+		for _, a := range p.attrs() {
+			k := attrKey{a, shardOf(p.ID)}
+			b := people[k]
+			if b == nil {
+				b = roaring.New()
+				people[k] = b
+			}
+			b.Add(uint32(p.ID))
+		}
+	}
+	rows.Close()
+	return reach, people, rows.Err()
+}
+
+// SplitGroups reads a card's stored groups (",a,b,").
+func SplitGroups(s string) []string {
+	var out []string
+	for _, g := range strings.Split(s, ",") {
+		if g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// JoinGroups is how a card stores its groups: sorted, each between commas, so one LIKE finds one.
+func JoinGroups(gs []string) string {
+	if len(gs) == 0 {
+		return ","
+	}
+	s := slices.Clone(gs)
+	slices.Sort(s)
+	s = slices.Compact(s)
+	return "," + strings.Join(s, ",") + ","
+}
+
+// Rebuild recomputes every reach bitmap from the services and cards, replacing what is stored.
+func Rebuild(ctx context.Context, db *store.DB) (Stats, error) {
+	var st Stats
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		reach, people, err := derive(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, t := range []string{"reach_bitmaps", "reach_people"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+				return err
+			}
+		}
+		n, err := writeAll(ctx, tx, reach)
+		if err != nil {
+			return err
+		}
+		st.Bitmaps, st.People, st.Bytes = len(reach), len(people), n
+		keys := make([]attrKey, 0, len(people))
+		for k := range people {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, peopleTable.less)
+		for _, k := range keys {
+			b := people[k]
+			b.RunOptimize()
+			data, err := b.MarshalBinary()
+			if err != nil {
+				return err
+			}
+			if err := insertBitmap(ctx, tx, peopleTable, peopleTable.args(k), b, data); err != nil {
+				return err
+			}
+			st.Bytes += int64(len(data))
+		}
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("reach rebuild: %w", err)
+	}
+	if db.Dialect == store.SQLite {
+		if _, err := db.W.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// Verify proves the stored bitmaps are what the records give: each one against a recomputation
+// from the services and cards, and the reach of the national and provincial units, for the
+// whole span and each year, against SQL COUNT(DISTINCT) over the services.
+func Verify(ctx context.Context, db *store.DB) (Stats, error) {
+	var st Stats
+	reach, people, err := derive(ctx, db.R)
+	if err != nil {
+		return st, err
+	}
+	seen := map[key]bool{}
+	rows, err := db.R.QueryContext(ctx, `SELECT unit_id, period, service_type, shard, people, bits FROM reach_bitmaps`)
+	if err != nil {
+		return st, err
+	}
+	for rows.Next() {
+		var k key
+		var shard, n int64
+		var bits []byte
+		if err := rows.Scan(&k.unit, &k.period, &k.typ, &shard, &n, &bits); err != nil {
+			rows.Close()
+			return st, err
+		}
+		k.shard = uint32(shard)
+		st.Bitmaps++
+		st.Bytes += int64(len(bits))
+		seen[k] = true
+		b := roaring.New()
+		want := reach[k]
+		if err := b.UnmarshalBinary(bits); err != nil || want == nil || !b.Equals(want) || n != int64(b.GetCardinality()) {
+			st.Mismatches++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	for k := range reach {
+		if !seen[k] {
+			st.Mismatches++
+		}
+	}
+	seenP := map[attrKey]bool{}
+	rows, err = db.R.QueryContext(ctx, `SELECT attr, shard, bits FROM reach_people`)
+	if err != nil {
+		return st, err
+	}
+	for rows.Next() {
+		var k attrKey
+		var shard int64
+		var bits []byte
+		if err := rows.Scan(&k.attr, &shard, &bits); err != nil {
+			rows.Close()
+			return st, err
+		}
+		k.shard = uint32(shard)
+		st.People++
+		st.Bytes += int64(len(bits))
+		seenP[k] = true
+		b := roaring.New()
+		want := people[k]
+		if err := b.UnmarshalBinary(bits); err != nil || want == nil || !b.Equals(want) {
+			st.Mismatches++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	for k := range people {
+		if !seenP[k] {
+			st.Mismatches++
+		}
+	}
+	return st, checkCounts(ctx, db, &st)
+}
+
+// checkCounts compares bitmap reach with SQL COUNT(DISTINCT) for the top two levels, over the
+// whole span of services and each year of it.
+func checkCounts(ctx context.Context, db *store.DB, st *Stats) error {
+	var lo, hi sql.NullString
+	if err := db.R.QueryRowContext(ctx, `SELECT MIN(served_on), MAX(served_on) FROM services`).Scan(&lo, &hi); err != nil {
+		return err
+	}
+	if !lo.Valid {
+		return nil
+	}
+	spans := []Span{{lo.String[:7], hi.String[:7]}}
+	for y := lo.String[:4]; y <= hi.String[:4]; y = nextYear(y) {
+		spans = append(spans, Span{y + "-01", y + "-12"})
+	}
+	rows, err := db.R.QueryContext(ctx, `SELECT id, path FROM org_units WHERE LENGTH(path) - LENGTH(REPLACE(path, '/', '')) <= 3`)
+	if err != nil {
+		return err
+	}
+	var units []Unit
+	for rows.Next() {
+		var u Unit
+		if err := rows.Scan(&u.ID, &u.Path); err != nil {
+			rows.Close()
+			return err
+		}
+		units = append(units, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, u := range units {
+		for _, s := range spans {
+			got, err := Count(ctx, db.R, u, s, Filter{})
+			if err != nil {
+				return err
+			}
+			want, err := SQLCount(ctx, db.R, u.Path, s, Filter{})
+			if err != nil {
+				return err
+			}
+			st.Checks++
+			if got != want {
+				st.Mismatches++
+			}
+		}
+	}
+	return nil
+}

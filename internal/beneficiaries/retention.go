@@ -1,0 +1,210 @@
+package beneficiaries
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"ting/internal/access"
+	"ting/internal/audit"
+	"ting/internal/store"
+	"ting/internal/valid"
+)
+
+// anonymise erases what identifies a person and keeps what counts: the protected fields, the
+// guardian's name on consents, the duplicate index and the birth day go; sex, birth year,
+// groups, site and every service stay, so reach, which counts card ids, does not change.
+func anonymise(ctx context.Context, tx *sql.Tx, id int64, on string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE cards SET name_sealed = NULL, id_number_sealed = NULL, phone_sealed = NULL, address_sealed = NULL, guardian_sealed = NULL,
+			dup_key = '', birth_date = SUBSTR(birth_date, 1, 4), anonymised_on = $1, updated_at = $2 WHERE id = $3`, on, store.Now(), id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE card_consents SET giver_sealed = NULL WHERE card_id = $1`, id)
+	return err
+}
+
+// Erase anonymises one card on the person's request.
+func (s *Service) Erase(ctx context.Context, a access.Actor, id int64, reason string) error {
+	if err := a.Require(access.EraseCards); err != nil {
+		return err
+	}
+	var es valid.Errors
+	es.Required("reason", reason)
+	es.MaxLen("reason", reason, 500)
+	if err := es.Err(); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		c, err := s.card(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if c.Anonymised != "" {
+			return valid.New("card", "anonymised")
+		}
+		if err := anonymise(ctx, tx, id, s.today()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, "erase", "card", id, c.SiteID, map[string]any{"number": c.Number}, map[string]any{"reason": reason})
+	})
+}
+
+// ApplyRetention anonymises every card with no activity (registration or service) since
+// before, in batches, each batch in its own transaction; it returns how many it anonymised.
+func (s *Service) ApplyRetention(ctx context.Context, before string) (int, error) {
+	if _, err := time.Parse(time.DateOnly, before); err != nil {
+		return 0, valid.New("before", "date")
+	}
+	total := 0
+	for {
+		rows, err := s.db.R.QueryContext(ctx, `SELECT id FROM cards WHERE last_active < $1 AND anonymised_on = '' AND merged_into IS NULL ORDER BY id LIMIT 500`, before)
+		if err != nil {
+			return total, err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return total, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return total, rows.Err()
+		}
+		today := s.today()
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			for _, id := range ids {
+				if err := anonymise(ctx, tx, id, today); err != nil {
+					return err
+				}
+			}
+			return audit.Record(ctx, tx, access.System, "retention", "cards", 0, 0, nil, map[string]any{"inactive_before": before, "cards": len(ids)})
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(ids)
+	}
+}
+
+// RotateKeys re-seals every protected value sealed under an older key with the current one and
+// recomputes the duplicate index under it. Run it after adding a key to the keyring (and
+// before removing the old one). It returns the cards re-sealed.
+func (s *Service) RotateKeys(ctx context.Context) (int, error) {
+	if s.keys == nil {
+		return 0, ErrNoKey
+	}
+	done := 0
+	var last int64
+	for {
+		rows, err := s.db.R.QueryContext(ctx, `SELECT c.id, c.number, c.birth_date, COALESCE(h.path, u.path) FROM cards c JOIN org_units u ON u.id = c.site_id
+			LEFT JOIN org_units h ON h.id = c.home_unit_id WHERE c.id > $1 AND c.anonymised_on = '' AND c.merged_into IS NULL ORDER BY c.id LIMIT 500`, last)
+		if err != nil {
+			return done, err
+		}
+		type item struct {
+			id                  int64
+			number, birth, home string
+		}
+		var items []item
+		for rows.Next() {
+			var it item
+			if err := rows.Scan(&it.id, &it.number, &it.birth, &it.home); err != nil {
+				rows.Close()
+				return done, err
+			}
+			items = append(items, it)
+		}
+		rows.Close()
+		if len(items) == 0 {
+			return done, rows.Err()
+		}
+		last = items[len(items)-1].id
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			for _, it := range items {
+				var sealed [5][]byte
+				if err := tx.QueryRowContext(ctx, `SELECT name_sealed, id_number_sealed, phone_sealed, address_sealed, guardian_sealed FROM cards WHERE id = $1`, it.id).
+					Scan(&sealed[0], &sealed[1], &sealed[2], &sealed[3], &sealed[4]); err != nil {
+					return err
+				}
+				stale := false
+				var name string
+				for i, b := range sealed {
+					if len(b) == 0 {
+						continue
+					}
+					p, err := s.keys.Open(protected[i], b, "card:"+it.number)
+					if err != nil {
+						return fmt.Errorf("card %s: %w", it.number, err)
+					}
+					if i == 0 {
+						name = string(p)
+					}
+					if s.keys.Stale(b) {
+						stale = true
+						if sealed[i], err = s.keys.Seal(protected[i], p, "card:"+it.number); err != nil {
+							return err
+						}
+					}
+				}
+				if err := s.resealGivers(ctx, tx, it.id, it.number); err != nil {
+					return err
+				}
+				if !stale {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE cards SET name_sealed = $1, id_number_sealed = $2, phone_sealed = $3, address_sealed = $4, guardian_sealed = $5, dup_key = $6 WHERE id = $7`,
+					sealed[0], sealed[1], sealed[2], sealed[3], sealed[4], s.dupKey(name, it.birth, it.home), it.id); err != nil {
+					return err
+				}
+				done++
+			}
+			return nil
+		})
+		if err != nil {
+			return done, err
+		}
+	}
+}
+
+func (s *Service) resealGivers(ctx context.Context, tx *sql.Tx, card int64, number string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, giver_sealed FROM card_consents WHERE card_id = $1 AND giver_sealed IS NOT NULL`, card)
+	if err != nil {
+		return err
+	}
+	type g struct {
+		id int64
+		b  []byte
+	}
+	var gs []g
+	for rows.Next() {
+		var x g
+		if err := rows.Scan(&x.id, &x.b); err != nil {
+			rows.Close()
+			return err
+		}
+		gs = append(gs, x)
+	}
+	rows.Close()
+	for _, x := range gs {
+		if !s.keys.Stale(x.b) {
+			continue
+		}
+		p, err := s.keys.Open("giver", x.b, "card:"+number)
+		if err != nil {
+			return err
+		}
+		b, err := s.keys.Seal("giver", p, "card:"+number)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE card_consents SET giver_sealed = $1 WHERE id = $2`, b, x.id); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

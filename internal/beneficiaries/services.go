@@ -1,0 +1,515 @@
+package beneficiaries
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"ting/internal/access"
+	"ting/internal/analytics"
+	"ting/internal/audit"
+	"ting/internal/store"
+	"ting/internal/valid"
+)
+
+// Consent is one purpose a person (or their guardian) agreed to.
+type Consent struct {
+	ID          int64  `json:"id"`
+	CardID      int64  `json:"card_id"`
+	Purpose     string `json:"purpose"`
+	GivenBy     string `json:"given_by"`
+	GivenOn     string `json:"given_on"`
+	WithdrawnOn string `json:"withdrawn_on,omitempty"`
+	RecordedBy  string `json:"recorded_by"`
+}
+
+// Active reports whether the consent holds on a date.
+func (c Consent) Active(on string) bool {
+	return c.GivenOn <= on && (c.WithdrawnOn == "" || c.WithdrawnOn > on)
+}
+
+func (s *Service) addConsent(ctx context.Context, tx *sql.Tx, a access.Actor, cardID int64, number string, in ConsentInput) (int64, error) {
+	var giver []byte
+	if strings.TrimSpace(in.Giver) != "" {
+		var err error
+		if giver, err = s.keys.Seal("giver", []byte(strings.TrimSpace(in.Giver)), "card:"+number); err != nil {
+			return 0, err
+		}
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO card_consents (card_id, purpose, given_by, giver_sealed, given_on, withdrawn_on, recorded_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, '', $6, $7) RETURNING id`, cardID, in.Purpose, in.GivenBy, giver, in.GivenOn, a.PublicID, store.Now()).Scan(&id)
+	return id, err
+}
+
+// AddConsent records consent given for a card.
+func (s *Service) AddConsent(ctx context.Context, a access.Actor, cardID int64, in ConsentInput) (Consent, error) {
+	if err := a.Require(access.EditCards); err != nil {
+		return Consent{}, err
+	}
+	if s.keys == nil {
+		return Consent{}, ErrNoKey
+	}
+	var out Consent
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		c, err := s.card(ctx, tx, a, cardID)
+		if err != nil {
+			return err
+		}
+		if c.Anonymised != "" || c.MergedInto != 0 {
+			return valid.New("card", "anonymised")
+		}
+		if err := CheckConsent(in, c.birth, s.today()).Err(); err != nil {
+			return err
+		}
+		id, err := s.addConsent(ctx, tx, a, cardID, c.Number, in)
+		if err != nil {
+			return err
+		}
+		out = Consent{ID: id, CardID: cardID, Purpose: in.Purpose, GivenBy: in.GivenBy, GivenOn: in.GivenOn, RecordedBy: a.PublicID}
+		return audit.Record(ctx, tx, a, "consent", "card", cardID, c.SiteID, nil, out)
+	})
+	return out, err
+}
+
+// WithdrawConsent ends a consent from a date on.
+func (s *Service) WithdrawConsent(ctx context.Context, a access.Actor, cardID, consentID int64, on string) error {
+	if err := a.Require(access.EditCards); err != nil {
+		return err
+	}
+	var es valid.Errors
+	if es.Required("withdrawn_on", on) && es.Date("withdrawn_on", on) && on > s.today() {
+		es.Add("withdrawn_on", "not_future")
+	}
+	if err := es.Err(); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		c, err := s.card(ctx, tx, a, cardID)
+		if err != nil {
+			return err
+		}
+		var given, was string
+		err = tx.QueryRowContext(ctx, `SELECT given_on, withdrawn_on FROM card_consents WHERE id = $1 AND card_id = $2`, consentID, cardID).Scan(&given, &was)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("consent %d: %w", consentID, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if was != "" {
+			return valid.New("withdrawn_on", "already_withdrawn", was)
+		}
+		if on < given {
+			return valid.New("withdrawn_on", "after_given", given)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE card_consents SET withdrawn_on = $1 WHERE id = $2`, on, consentID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, "withdraw_consent", "card", cardID, c.SiteID, map[string]any{"consent": consentID}, map[string]any{"withdrawn_on": on})
+	})
+}
+
+// Consents lists a card's consents.
+func (s *Service) Consents(ctx context.Context, a access.Actor, cardID int64) ([]Consent, error) {
+	if _, err := s.Card(ctx, a, cardID); err != nil {
+		return nil, err
+	}
+	return consentsOf(ctx, s.db.R, cardID)
+}
+
+func consentsOf(ctx context.Context, q store.Queryer, cardID int64) ([]Consent, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, card_id, purpose, given_by, given_on, withdrawn_on, recorded_by FROM card_consents WHERE card_id = $1 ORDER BY given_on, id`, cardID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Consent
+	for rows.Next() {
+		var c Consent
+		if err := rows.Scan(&c.ID, &c.CardID, &c.Purpose, &c.GivenBy, &c.GivenOn, &c.WithdrawnOn, &c.RecordedBy); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// consented reports whether a card has active consent for a purpose on a date.
+func consented(ctx context.Context, q store.Queryer, cardID int64, purpose, on string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM card_consents WHERE card_id = $1 AND purpose = $2 AND given_on <= $3 AND (withdrawn_on = '' OR withdrawn_on > $3)`,
+		cardID, purpose, on).Scan(&n)
+	return n > 0, err
+}
+
+// Service is one service given.
+type ServiceRecord struct {
+	ID         int64  `json:"id"`
+	CardID     int64  `json:"card_id"`
+	Card       string `json:"card"`
+	SiteID     int64  `json:"site_id"`
+	SiteNameZH string `json:"site_name_zh"`
+	SiteNameEN string `json:"site_name_en"`
+	Type       string `json:"type"`
+	Date       string `json:"date"`
+	Provider   string `json:"provider"`
+	SessionID  int64  `json:"session_id,omitempty"`
+	Note       string `json:"note"`
+}
+
+// SiteName is the site's name in lang.
+func (r ServiceRecord) SiteName(lang string) string { return pick(lang, r.SiteNameZH, r.SiteNameEN) }
+
+// AddService records one service to one card.
+func (s *Service) AddService(ctx context.Context, a access.Actor, in ServiceInput) (ServiceRecord, error) {
+	ids, err := s.AddServices(ctx, a, []ServiceInput{in}, 0)
+	if err != nil {
+		if es, ok := valid.As(err); ok {
+			for i := range es {
+				es[i].Row = 0
+			}
+			return ServiceRecord{}, es
+		}
+		return ServiceRecord{}, err
+	}
+	return s.serviceByID(ctx, s.db.R, ids[0])
+}
+
+// AddServices records services all or nothing: every row is checked first and every failure is
+// reported with its row; nothing is written unless all pass. The reach bitmaps take the batch
+// in the same transaction. session links them to a class session (0: none).
+func (s *Service) AddServices(ctx context.Context, a access.Actor, ins []ServiceInput, session int64) ([]int64, error) {
+	if err := a.Require(access.EditCards); err != nil {
+		return nil, err
+	}
+	today := s.today()
+	var ids []int64
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ids, err = s.addServicesTx(ctx, tx, a, ins, session, today)
+		return err
+	})
+	return ids, err
+}
+
+// cardRef is what a service write needs of its card.
+type cardRef struct {
+	id     int64
+	number string
+	birth  string
+	active string
+	dead   bool
+}
+
+func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor, ins []ServiceInput, session int64, today string) ([]int64, error) {
+	var es valid.Errors
+	sites := map[int64]bool{}
+	cards := map[string]*cardRef{}
+	byID := map[int64]*cardRef{}
+	for i, in := range ins {
+		for _, e := range CheckService(in, today) {
+			e.Row = i + 1
+			es = append(es, e)
+		}
+		if in.SiteID != 0 && !sites[in.SiteID] {
+			if _, err := unitPath(ctx, tx, a, in.SiteID, "site_id"); err != nil {
+				var ve valid.Errors
+				if !errors.As(err, &ve) {
+					return nil, err
+				}
+				es = append(es, valid.FieldError{Row: i + 1, Field: "site_id", Rule: "not_in_scope"})
+				continue
+			}
+			sites[in.SiteID] = true
+		}
+	}
+	// The cards: by id or number, in scope, live.
+	for i, in := range ins {
+		key := in.Card
+		if in.CardID != 0 {
+			key = "#" + strconv.FormatInt(in.CardID, 10)
+		}
+		if key == "" {
+			es = append(es, valid.FieldError{Row: i + 1, Field: "card", Rule: "required"})
+			continue
+		}
+		ref, ok := cards[key]
+		if !ok {
+			var c Card
+			var err error
+			if in.CardID != 0 {
+				c, err = s.card(ctx, tx, a, in.CardID)
+			} else {
+				var id int64
+				err = tx.QueryRowContext(ctx, `SELECT id FROM cards WHERE number = $1`, strings.ToUpper(strings.TrimSpace(in.Card))).Scan(&id)
+				if errors.Is(err, sql.ErrNoRows) {
+					err = store.ErrNotFound
+				} else if err == nil {
+					c, err = s.card(ctx, tx, a, id)
+				}
+			}
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				ref = nil
+			case err != nil:
+				return nil, err
+			default:
+				ref = &cardRef{id: c.ID, number: c.Number, birth: c.birth, active: c.LastActive, dead: c.MergedInto != 0 || c.Anonymised != ""}
+			}
+			cards[key] = ref
+		}
+		switch {
+		case ref == nil:
+			es = append(es, valid.FieldError{Row: i + 1, Field: "card", Rule: "not_found", Param: strings.TrimPrefix(key, "#")})
+		case ref.dead:
+			es = append(es, valid.FieldError{Row: i + 1, Field: "card", Rule: "anonymised", Param: ref.number})
+		case len(ref.birth) == 10 && in.Date != "" && in.Date < ref.birth:
+			es = append(es, valid.FieldError{Row: i + 1, Field: "date", Rule: "before_birth"})
+		default:
+			byID[ref.id] = ref
+			ins[i].CardID = ref.id
+		}
+	}
+	if err := es.Err(); err != nil {
+		return nil, err
+	}
+	now := store.Now()
+	ids := make([]int64, 0, len(ins))
+	served := make([]analytics.Served, 0, len(ins))
+	const batch = 100
+	for start := 0; start < len(ins); start += batch {
+		chunk := ins[start:min(len(ins), start+batch)]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO services (card_id, site_id, type, served_on, provider, partner_id, session_id, note, created_by, created_at) VALUES `)
+		args := make([]any, 0, len(chunk)*10)
+		for i, in := range chunk {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			n := len(args)
+			fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
+			args = append(args, in.CardID, in.SiteID, in.Type, in.Date, strings.TrimSpace(in.Provider), nullID(in.PartnerID), nullID(session), strings.TrimSpace(in.Note), a.PublicID, now)
+			served = append(served, analytics.Served{Card: in.CardID, Unit: in.SiteID, Date: in.Date, Type: in.Type})
+		}
+		sb.WriteString(" RETURNING id")
+		rows, err := tx.QueryContext(ctx, sb.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	// A card's last activity is its latest service.
+	latest := map[int64]string{}
+	for _, in := range ins {
+		if in.Date > latest[in.CardID] {
+			latest[in.CardID] = in.Date
+		}
+	}
+	for id, d := range latest {
+		if d > byID[id].active {
+			if _, err := tx.ExecContext(ctx, `UPDATE cards SET last_active = $1 WHERE id = $2`, d, id); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := analytics.Add(ctx, tx, s.db.Dialect, served); err != nil {
+		return nil, err
+	}
+	return ids, audit.Record(ctx, tx, a, "create", "services", 0, ins[0].SiteID, nil, map[string]any{"services": len(ins), "session": session})
+}
+
+// SessionInput is a class session entered from its attendance list: one service per attendee.
+type SessionInput struct {
+	SiteID    int64    `json:"site_id"`
+	Type      string   `json:"type"`
+	Date      string   `json:"date"`
+	Title     string   `json:"title"`
+	Provider  string   `json:"provider"`
+	Attendees []string `json:"attendees"` // card numbers
+}
+
+// Session is a stored class session.
+type Session struct {
+	ID        int64  `json:"id"`
+	SiteID    int64  `json:"site_id"`
+	Type      string `json:"type"`
+	Date      string `json:"date"`
+	Title     string `json:"title"`
+	Provider  string `json:"provider"`
+	Attendees int    `json:"attendees"`
+}
+
+// AddSession records a session and its attendees' services, all or nothing; a card number
+// listed twice counts once.
+func (s *Service) AddSession(ctx context.Context, a access.Actor, in SessionInput) (Session, error) {
+	if err := a.Require(access.EditCards); err != nil {
+		return Session{}, err
+	}
+	var es valid.Errors
+	es.Required("title", in.Title)
+	es.MaxLen("title", in.Title, 200)
+	seen := map[string]bool{}
+	var list []string
+	for _, n := range in.Attendees {
+		n = strings.ToUpper(strings.TrimSpace(n))
+		if n != "" && !seen[n] {
+			seen[n] = true
+			list = append(list, n)
+		}
+	}
+	if len(list) == 0 {
+		es.Add("attendees", "required")
+	}
+	for _, e := range CheckService(ServiceInput{SiteID: in.SiteID, Type: in.Type, Date: in.Date, Provider: in.Provider}, s.today()) {
+		es = append(es, e)
+	}
+	if err := es.Err(); err != nil {
+		return Session{}, err
+	}
+	out := Session{SiteID: in.SiteID, Type: in.Type, Date: in.Date, Title: strings.TrimSpace(in.Title), Provider: strings.TrimSpace(in.Provider), Attendees: len(list)}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := unitPath(ctx, tx, a, in.SiteID, "site_id"); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO service_sessions (site_id, type, held_on, title, provider, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			in.SiteID, in.Type, in.Date, out.Title, out.Provider, a.PublicID, store.Now()).Scan(&out.ID); err != nil {
+			return err
+		}
+		ins := make([]ServiceInput, len(list))
+		for i, n := range list {
+			ins[i] = ServiceInput{Card: n, SiteID: in.SiteID, Type: in.Type, Date: in.Date, Provider: out.Provider, Note: out.Title}
+		}
+		if _, err := s.addServicesTx(ctx, tx, a, ins, out.ID, s.today()); err != nil {
+			if ve, ok := valid.As(err); ok {
+				for i := range ve {
+					ve[i].Field = "attendees"
+				}
+				return ve
+			}
+			return err
+		}
+		return nil
+	})
+	return out, err
+}
+
+const serviceCols = `s.id, s.card_id, c.number, s.site_id, u.name_zh, u.name_en, s.type, s.served_on, s.provider, COALESCE(s.session_id, 0), s.note`
+const serviceFrom = ` FROM services s JOIN cards c ON c.id = s.card_id JOIN org_units u ON u.id = s.site_id`
+
+func scanService(sc interface{ Scan(...any) error }) (ServiceRecord, error) {
+	var r ServiceRecord
+	err := sc.Scan(&r.ID, &r.CardID, &r.Card, &r.SiteID, &r.SiteNameZH, &r.SiteNameEN, &r.Type, &r.Date, &r.Provider, &r.SessionID, &r.Note)
+	return r, err
+}
+
+func (s *Service) serviceByID(ctx context.Context, q store.Queryer, id int64) (ServiceRecord, error) {
+	return scanService(q.QueryRowContext(ctx, `SELECT `+serviceCols+serviceFrom+` WHERE s.id = $1`, id))
+}
+
+// Services lists a card's services, latest first.
+func (s *Service) Services(ctx context.Context, a access.Actor, cardID int64) ([]ServiceRecord, error) {
+	if _, err := s.Card(ctx, a, cardID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+serviceCols+serviceFrom+` WHERE s.card_id = $1 ORDER BY s.served_on DESC, s.id DESC`, cardID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ServiceRecord
+	for rows.Next() {
+		r, err := scanService(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeleteService removes a service entered in error; the person leaves the reach of the periods
+// and units where it was their only service.
+func (s *Service) DeleteService(ctx context.Context, a access.Actor, id int64) error {
+	if err := a.Require(access.EditCards); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		r, err := s.serviceByID(ctx, tx, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("service %d: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.card(ctx, tx, a, r.CardID); err != nil {
+			return err
+		}
+		if _, err := unitPath(ctx, tx, a, r.SiteID, "site_id"); err != nil {
+			return fmt.Errorf("service %d: %w", id, store.ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM services WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if err := analytics.Refresh(ctx, tx, s.db.Dialect, []analytics.Served{{Card: r.CardID, Unit: r.SiteID, Date: r.Date, Type: r.Type}}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, "delete", "service", id, r.SiteID, r, nil)
+	})
+}
+
+// ReachQuery asks how many distinct people a unit's subtree served.
+type ReachQuery struct {
+	UnitID int64
+	From   string // YYYY-MM
+	To     string // YYYY-MM
+	analytics.Filter
+}
+
+// Reach is the exact number of distinct people served, from the bitmaps.
+func (s *Service) Reach(ctx context.Context, a access.Actor, q ReachQuery) (int64, error) {
+	if err := a.Require(access.ViewReach); err != nil {
+		return 0, err
+	}
+	var path string
+	err := s.db.R.QueryRowContext(ctx, `SELECT path FROM org_units WHERE id = $1`, q.UnitID).Scan(&path)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !a.Sees(path) {
+		return 0, fmt.Errorf("unit %d: %w", q.UnitID, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := CheckSpan(q.From, q.To); err != nil {
+		return 0, err
+	}
+	return analytics.Count(ctx, s.db.R, analytics.Unit{ID: q.UnitID, Path: path}, analytics.Span{From: q.From, To: q.To}, q.Filter)
+}
+
+// CheckSpan validates a range of months.
+func CheckSpan(from, to string) error {
+	var es valid.Errors
+	for _, f := range []struct{ name, v string }{{"from", from}, {"to", to}} {
+		if _, err := time.Parse("2006-01", f.v); err != nil {
+			es.Add(f.name, "month")
+		}
+	}
+	if len(es) == 0 && from > to {
+		es.Add("to", "after_from")
+	}
+	return es.Err()
+}
