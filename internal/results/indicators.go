@@ -19,7 +19,7 @@ import (
 // Indicator types, aggregation rules and directions.
 var (
 	IndicatorTypes = []string{"count", "percent", "ratio", "yesno", "text"}
-	Aggregations   = []string{"sum", "average", "latest", "formula"}
+	Aggregations   = []string{"sum", "average", "latest", "formula", "reach"}
 	Directions     = []string{"up", "down"}
 	Frequencies    = []string{"month", "tertile", "quarter", "half_year", "year"}
 )
@@ -89,7 +89,11 @@ func CheckIndicatorInput(in IndicatorInput) valid.Errors {
 		switch {
 		case in.Aggregation == "formula" && strings.TrimSpace(in.Formula) == "":
 			es.Add("formula", "required")
-		case in.Aggregation != "formula" && in.Formula != "":
+		case in.Aggregation == "reach" && in.Type != "count":
+			es.Add("aggregation", "reach_count")
+		case in.Aggregation == "reach" && !reachTypes.MatchString(in.Formula):
+			es.Add("formula", "reach_types")
+		case in.Aggregation != "formula" && in.Aggregation != "reach" && in.Formula != "":
 			es.Add("formula", "formula_only")
 		case in.Type == "text" && in.Aggregation != "latest":
 			es.Add("aggregation", "text_latest")

@@ -100,6 +100,10 @@ func (s *Service) figures(ctx context.Context, inds []Indicator, unit org.Unit, 
 		switch {
 		case ind.Aggregation == "formula":
 			formulas = append(formulas, ind)
+		case ind.Aggregation == "reach":
+			if out[ind.ID], err = reachFigure(ctx, s.db.R, ind, unit, p, ""); err != nil {
+				return nil, err
+			}
 		case fromRollups(ind):
 			out[ind.ID] = sums[ind.ID].figure(ind)
 		default:
@@ -221,6 +225,12 @@ func (r depthResolver) Value(ref expr.Ref) (float64, bool) {
 		sub := &formulaResolver{s: r.s, ctx: r.ctx, unit: r.unit, p: p, known: map[string]Figure{}, byCode: r.byCode}
 		f = sub.figure(ind, r.depth+1)
 		r.err = sub.err
+	case ind.Aggregation == "reach":
+		var err error
+		if f, err = reachFigure(r.ctx, r.s.db.R, ind, r.unit, p, ref.Combo); err != nil {
+			r.err = err
+			return 0, false
+		}
 	case fromRollups(ind):
 		sums, err := r.s.rollupSums(r.ctx, r.unit.ID, ref.Combo, p)
 		if err != nil {

@@ -85,7 +85,7 @@ func (g agg) figure(ind Indicator) Figure {
 
 // fromRollups reports whether an indicator's figure can be read from the rollups.
 func fromRollups(ind Indicator) bool {
-	return ind.Aggregation != "latest" && ind.Aggregation != "formula" && ind.Type != "yesno" && ind.Type != "text"
+	return ind.Aggregation != "latest" && !ind.Computed() && ind.Type != "yesno" && ind.Type != "text"
 }
 
 type rollKey struct {

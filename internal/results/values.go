@@ -163,7 +163,7 @@ var Sources = []string{"entry", "report", "import", "dhis2"}
 // figure computed (percent and ratio from numerator and denominator).
 func CheckValue(ind Indicator, in ValueInput) (ValueInput, valid.Errors) {
 	var es valid.Errors
-	if ind.Aggregation == "formula" {
+	if ind.Computed() {
 		es.Add("value", "computed_indicator")
 		return in, es
 	}

@@ -194,7 +194,7 @@ func (h *resultsWeb) entryData(r *http.Request, a access.Actor, q url.Values, ty
 	}
 	names := h.comboNamer(ctx, tr)
 	for _, ind := range ordered {
-		row := resEntryRow{Indicator: ind, Name: ind.Name(tr.Lang), Element: elName[ind.ElementCode], Computed: ind.Aggregation == "formula",
+		row := resEntryRow{Indicator: ind, Name: ind.Name(tr.Lang), Element: elName[ind.ElementCode], Computed: ind.Computed(),
 			Kind: resEntryKind(ind), Legacy: legacy[ind.ID]}
 		have := stored[ind.ID]
 		fill := func(in resEntryInput, def string) resEntryInput {

@@ -1,0 +1,80 @@
+package results
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"ting/internal/analytics"
+	"ting/internal/org"
+	"ting/internal/store"
+)
+
+// An indicator aggregated by "reach" counts distinct people served, from the beneficiary cards'
+// services (internal/analytics): nobody types its values in. Its formula, if any, lists the
+// service types that count ("life_skills,counselling"); empty counts any service.
+var reachTypes = regexp.MustCompile(`^([a-z_]+(\s*,\s*[a-z_]+)*)?$`)
+
+// Computed reports whether an indicator's figures are computed rather than entered.
+func (ind Indicator) Computed() bool {
+	return ind.Aggregation == "formula" || ind.Aggregation == "reach"
+}
+
+// reachFigure is a reach indicator's figure for a unit's subtree over a period, in one
+// disaggregation (combo "sex:female|age:12-15"; the category sets sex, age and target_group
+// map onto the cards' attributes; any other set has no figure).
+func reachFigure(ctx context.Context, q store.Queryer, ind Indicator, unit org.Unit, p Period, combo string) (Figure, error) {
+	var f analytics.Filter
+	for _, t := range strings.Split(ind.Formula, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			f.Types = append(f.Types, t)
+		}
+	}
+	if combo != "" {
+		norm, err := NormaliseCombo(combo)
+		if err != nil {
+			return Figure{}, nil
+		}
+		for _, part := range strings.Split(norm, "|") {
+			set, cat, _ := strings.Cut(part, ":")
+			switch set {
+			case "sex":
+				f.Sex = map[string]string{"female": "F", "male": "M"}[cat]
+				if f.Sex == "" {
+					return Figure{}, nil
+				}
+			case "age":
+				lo, hi, ok := ageBand(cat)
+				if !ok {
+					return Figure{}, nil
+				}
+				f.Aged, f.AgeMin, f.AgeMax = true, lo, hi
+			case "target_group":
+				f.Groups = []string{cat}
+			default:
+				return Figure{}, nil
+			}
+		}
+	}
+	n, err := analytics.Count(ctx, q, analytics.Unit{ID: unit.ID, Path: unit.Path}, analytics.SpanOf(p.Start, p.End), f)
+	if err != nil {
+		return Figure{}, err
+	}
+	return Figure{Value: float64(n), Has: n > 0, Values: int(n)}, nil
+}
+
+// ageBand reads an age category: "12-15" or "25+".
+func ageBand(cat string) (int, int, bool) {
+	if lo, ok := strings.CutSuffix(cat, "+"); ok {
+		n, err := strconv.Atoi(lo)
+		return n, 200, err == nil
+	}
+	a, b, ok := strings.Cut(cat, "-")
+	if !ok {
+		return 0, 0, false
+	}
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := strconv.Atoi(b)
+	return lo, hi, err1 == nil && err2 == nil && lo <= hi
+}
