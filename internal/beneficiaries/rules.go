@@ -129,7 +129,7 @@ func CheckCard(in CardInput, today string) valid.Errors {
 		case !ok:
 			es.Add("birth", "birth_format")
 		case in.Birth > today || strconv.Itoa(y) > today[:4]:
-			es.Add("birth", "not_future")
+			es.Add("birth", "not_future", today)
 		case AgeOn(in.Birth, today) > 110:
 			es.Add("birth", "too_old", "110")
 		}
@@ -175,7 +175,7 @@ func CheckConsent(in ConsentInput, birth, today string) valid.Errors {
 		es.OneOf("given_by", in.GivenBy, Givers)
 	}
 	if es.Required("given_on", in.GivenOn) && es.Date("given_on", in.GivenOn) && in.GivenOn > today {
-		es.Add("given_on", "not_future")
+		es.Add("given_on", "not_future", today)
 	}
 	if age := AgeOn(birth, in.GivenOn); age >= 0 && age < Adult && in.GivenBy != "guardian" {
 		es.Add("given_by", "guardian_minor", strconv.Itoa(Adult))
@@ -209,7 +209,7 @@ func CheckService(in ServiceInput, today string) valid.Errors {
 		es.OneOf("type", in.Type, ServiceTypes)
 	}
 	if es.Required("date", in.Date) && es.Date("date", in.Date) && in.Date > today {
-		es.Add("date", "not_future")
+		es.Add("date", "not_future", today)
 	}
 	es.MaxLen("provider", in.Provider, 200)
 	es.MaxLen("note", in.Note, 1000)

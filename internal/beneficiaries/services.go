@@ -83,7 +83,7 @@ func (s *Service) WithdrawConsent(ctx context.Context, a access.Actor, cardID, c
 	}
 	var es valid.Errors
 	if es.Required("withdrawn_on", on) && es.Date("withdrawn_on", on) && on > s.today() {
-		es.Add("withdrawn_on", "not_future")
+		es.Add("withdrawn_on", "not_future", s.today())
 	}
 	if err := es.Err(); err != nil {
 		return err

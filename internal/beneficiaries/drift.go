@@ -1,0 +1,209 @@
+package beneficiaries
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"ting/internal/access"
+	"ting/internal/valid"
+)
+
+// Target-demographic drift (DOMAIN.md §4): the seeds found Women's Homes and factories whose
+// 16-24 target group had moved away by mid-term while the sites went on serving whoever came.
+// A site is flagged when the share of the people it served recently who were of the target age
+// falls below a threshold; its earlier share and half-yearly trend show whether that is drift.
+
+// DriftQuery asks which sites of a unit's subtree serve too few people of the target age. Zero
+// values take the defaults: AsOf today, 6 months, ages 12 to 24, threshold 0.6.
+type DriftQuery struct {
+	UnitID    int64   `json:"unit_id"`
+	AsOf      string  `json:"as_of"`     // YYYY-MM-DD: the last day of the recent window
+	Months    int     `json:"months"`    // length of the recent window, 1..120
+	AgeMin    int     `json:"age_min"`   // target age, inclusive, in the year of the service
+	AgeMax    int     `json:"age_max"`   // inclusive
+	Threshold float64 `json:"threshold"` // flag below this recent share (0..1)
+}
+
+// DriftPoint is one half-year ("2011S1" = January-June, "2011S2" = July-December) of a site.
+type DriftPoint struct {
+	Period string  `json:"period"`
+	People int     `json:"people"` // distinct people served
+	Target int     `json:"target"` // of whom of the target age
+	Share  float64 `json:"share"`  // Target / People
+}
+
+// DriftSite is one site's target-age shares. A share is 0 when nobody was served; Recent and
+// Earlier say whether anybody was. DropPoints is earlier minus recent share in percentage
+// points, when both are known.
+type DriftSite struct {
+	SiteID        int64        `json:"site_id"`
+	SiteCode      string       `json:"site_code"`
+	SiteNameZH    string       `json:"site_name_zh"`
+	SiteNameEN    string       `json:"site_name_en"`
+	PeopleRecent  int          `json:"people_recent"`
+	TargetRecent  int          `json:"target_recent"`
+	PeopleEarlier int          `json:"people_earlier"`
+	TargetEarlier int          `json:"target_earlier"`
+	RecentShare   float64      `json:"recent_share"`
+	EarlierShare  float64      `json:"earlier_share"`
+	Recent        bool         `json:"recent"`  // someone was served in the window
+	Earlier       bool         `json:"earlier"` // someone was served before it
+	DropPoints    float64      `json:"drop_points"`
+	Trend         []DriftPoint `json:"trend"` // by half-year, oldest first
+	Flagged       bool         `json:"flagged"`
+}
+
+// SiteName is the site's name in lang.
+func (d DriftSite) SiteName(lang string) string { return pick(lang, d.SiteNameZH, d.SiteNameEN) }
+
+// DriftReport lists the sites of a unit's subtree that have given services up to AsOf,
+// flagged first, then by recent share (lowest first), then sites with no recent service.
+type DriftReport struct {
+	DriftQuery
+	RecentFrom string      `json:"recent_from"` // first day of the recent window: the day after AsOf, Months months back
+	Sites      []DriftSite `json:"sites"`
+	Flagged    int         `json:"flagged"`
+}
+
+// CheckDrift fills a query's defaults and validates it.
+func CheckDrift(q DriftQuery, today string) (DriftQuery, error) {
+	if q.AsOf = strings.TrimSpace(q.AsOf); q.AsOf == "" {
+		q.AsOf = today
+	}
+	if q.Months == 0 {
+		q.Months = 6
+	}
+	if q.AgeMin == 0 {
+		q.AgeMin = 12
+	}
+	if q.AgeMax == 0 {
+		q.AgeMax = 24
+	}
+	if q.Threshold == 0 {
+		q.Threshold = 0.6
+	}
+	var es valid.Errors
+	es.Date("as_of", q.AsOf)
+	if q.Months < 1 || q.Months > 120 {
+		es.Add("months", "range", "1-120")
+	}
+	if q.AgeMin < 0 || q.AgeMin > 110 {
+		es.Add("age_min", "range", "0-110")
+	}
+	if q.AgeMax < 0 || q.AgeMax > 110 {
+		es.Add("age_max", "range", "0-110")
+	} else if q.AgeMax < q.AgeMin {
+		es.Add("age_max", "not_before", strconv.Itoa(q.AgeMin))
+	}
+	if !(q.Threshold > 0 && q.Threshold <= 1) {
+		es.Add("threshold", "range", "0-1")
+	}
+	return q, es.Err()
+}
+
+// Drift computes every site's share of target-age people among those it served in the last
+// Months months up to AsOf and before, and per half-year. A person's age is taken in the year
+// of the service (service year minus birth year); a person counts as target-age in a period
+// when any of their services then was. Sites with no recent service are listed, never flagged.
+func (s *Service) Drift(ctx context.Context, a access.Actor, q DriftQuery) (DriftReport, error) {
+	if err := a.Require(access.ViewReach); err != nil {
+		return DriftReport{}, err
+	}
+	q, err := CheckDrift(q, s.today())
+	if err != nil {
+		return DriftReport{}, err
+	}
+	path, err := scopedUnit(ctx, s.db.R, a, q.UnitID)
+	if err != nil {
+		return DriftReport{}, err
+	}
+	asOf, _ := time.Parse(time.DateOnly, q.AsOf)
+	out := DriftReport{DriftQuery: q, RecentFrom: asOf.AddDate(0, 0, 1).AddDate(0, -q.Months, 0).Format(time.DateOnly)}
+	// The target age in the year of the service; $n and $n+1 are AgeMin and AgeMax.
+	age := func(n int) string {
+		return `CAST(SUBSTR(s.served_on, 1, 4) AS INTEGER) - c.birth_year BETWEEN $` + strconv.Itoa(n) + ` AND $` + strconv.Itoa(n+1)
+	}
+	const from = ` FROM services s JOIN cards c ON c.id = s.card_id JOIN org_units u ON u.id = s.site_id WHERE u.path LIKE $1 AND s.served_on <= $2`
+	rows, err := s.db.R.QueryContext(ctx, `SELECT s.site_id, u.code, u.name_zh, u.name_en,
+			COUNT(DISTINCT CASE WHEN s.served_on >= $3 THEN s.card_id END),
+			COUNT(DISTINCT CASE WHEN s.served_on >= $3 AND `+age(4)+` THEN s.card_id END),
+			COUNT(DISTINCT CASE WHEN s.served_on < $3 THEN s.card_id END),
+			COUNT(DISTINCT CASE WHEN s.served_on < $3 AND `+age(4)+` THEN s.card_id END)`+from+`
+		GROUP BY s.site_id, u.code, u.name_zh, u.name_en`, path+"%", q.AsOf, out.RecentFrom, q.AgeMin, q.AgeMax)
+	if err != nil {
+		return DriftReport{}, err
+	}
+	defer rows.Close()
+	sites := map[int64]*DriftSite{}
+	for rows.Next() {
+		var d DriftSite
+		var pr, tr, pe, te int64
+		if err := rows.Scan(&d.SiteID, &d.SiteCode, &d.SiteNameZH, &d.SiteNameEN, &pr, &tr, &pe, &te); err != nil {
+			return DriftReport{}, err
+		}
+		d.PeopleRecent, d.TargetRecent, d.PeopleEarlier, d.TargetEarlier = int(pr), int(tr), int(pe), int(te)
+		d.Recent, d.Earlier = pr > 0, pe > 0
+		d.RecentShare, d.EarlierShare = share(tr, pr), share(te, pe)
+		if d.Recent && d.Earlier {
+			d.DropPoints = (d.EarlierShare - d.RecentShare) * 100
+		}
+		d.Flagged = d.Recent && d.RecentShare < q.Threshold
+		sites[d.SiteID] = &d
+	}
+	if err := rows.Err(); err != nil {
+		return DriftReport{}, err
+	}
+	rows.Close()
+	const half = `SUBSTR(s.served_on, 1, 4) || CASE WHEN SUBSTR(s.served_on, 6, 2) <= '06' THEN 'S1' ELSE 'S2' END`
+	trend, err := s.db.R.QueryContext(ctx, `SELECT s.site_id, `+half+`, COUNT(DISTINCT s.card_id), COUNT(DISTINCT CASE WHEN `+age(3)+` THEN s.card_id END)`+from+`
+		GROUP BY s.site_id, `+half, path+"%", q.AsOf, q.AgeMin, q.AgeMax)
+	if err != nil {
+		return DriftReport{}, err
+	}
+	defer trend.Close()
+	for trend.Next() {
+		var id, n, t int64
+		var p DriftPoint
+		if err := trend.Scan(&id, &p.Period, &n, &t); err != nil {
+			return DriftReport{}, err
+		}
+		p.People, p.Target, p.Share = int(n), int(t), share(t, n)
+		if d := sites[id]; d != nil {
+			d.Trend = append(d.Trend, p)
+		}
+	}
+	if err := trend.Err(); err != nil {
+		return DriftReport{}, err
+	}
+	for _, d := range sites {
+		slices.SortFunc(d.Trend, func(x, y DriftPoint) int { return strings.Compare(x.Period, y.Period) })
+		out.Sites = append(out.Sites, *d)
+		if d.Flagged {
+			out.Flagged++
+		}
+	}
+	slices.SortFunc(out.Sites, func(x, y DriftSite) int {
+		rank := func(d DriftSite) int {
+			switch {
+			case d.Flagged:
+				return 0
+			case d.Recent:
+				return 1
+			}
+			return 2
+		}
+		return cmp.Or(cmp.Compare(rank(x), rank(y)), cmp.Compare(x.RecentShare, y.RecentShare), strings.Compare(x.SiteCode, y.SiteCode))
+	})
+	return out, nil
+}
+
+func share(part, whole int64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(part) / float64(whole)
+}
