@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	reach "ting/internal/analytics"
 	"ting/internal/config"
 	"ting/internal/results"
 )
@@ -35,7 +36,12 @@ func analytics(ctx context.Context, args []string) error {
 			return err
 		}
 		results.PrintRollupStats(os.Stdout, "indicator rollups verified", st)
-		if st.Mismatches > 0 {
+		rst, err := reach.Verify(ctx, db)
+		if err != nil {
+			return err
+		}
+		rst.Print(os.Stdout, "reach bitmaps verified against the services and SQL COUNT(DISTINCT)")
+		if st.Mismatches > 0 || rst.Mismatches > 0 {
 			return errors.New("analytics: the aggregates differ from the records; run `ting analytics rebuild`")
 		}
 		return nil
@@ -47,6 +53,11 @@ func analytics(ctx context.Context, args []string) error {
 			return err
 		}
 		results.PrintRollupStats(os.Stdout, "indicator rollups rebuilt", st)
+		rst, err := reach.Rebuild(ctx, db)
+		if err != nil {
+			return err
+		}
+		rst.Print(os.Stdout, "reach bitmaps rebuilt")
 		if *verify {
 			return check()
 		}

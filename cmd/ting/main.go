@@ -42,6 +42,9 @@ usage:
   ting analytics rebuild [--verify]    recompute the derived aggregates from the records
                                        (--verify: then prove they equal a fresh recomputation)
   ting analytics verify                compare the kept aggregates with a recomputation
+  ting keys add                        add a new personal-data key version to the key file
+  ting keys rotate                     re-seal protected fields under the newest key
+  ting retention apply [--as-of DATE]  anonymise cards inactive beyond --retention-months
   ting remind [--as-of DATE]           notify (and e-mail, with SMTP set) late and waiting reports
   ting bench progress [db flags] -- [-units N -indicators N -months N -share F …]
                                        national-scale roll-up benchmark against plain SQL, same run
@@ -51,6 +54,7 @@ shared flags (each with its environment variable):
   --addr      TING_ADDR          listen address (default 127.0.0.1:8080)
   --data      TING_DATA          data directory for embedded SQLite (default ./data)
   --database  TING_DATABASE_URL  postgres://… to use PostgreSQL instead of SQLite
+  --keys      TING_KEYS_FILE     personal-data key file (default <data>/keys; TING_KEYS: keys inline)
 `
 
 // errUsage marks a mistake in the command line itself (exit status 2).
@@ -95,6 +99,10 @@ func run(ctx context.Context, argv []string) error {
 		err = remind(ctx, args)
 	case "bench":
 		err = bench(ctx, args)
+	case "keys":
+		err = keysCmd(ctx, args)
+	case "retention":
+		err = retention(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:

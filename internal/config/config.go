@@ -5,6 +5,7 @@ package config
 import (
 	"flag"
 	"os"
+	"path/filepath"
 	"strconv"
 )
 
@@ -21,6 +22,14 @@ type Config struct {
 	SMTPFrom     string // --smtp-from / TING_SMTP_FROM: sender address, "Ting <ting@example.org>"
 	SMTPUser     string // --smtp-user / TING_SMTP_USER: AUTH PLAIN user; empty for no AUTH
 	SMTPPassword string // TING_SMTP_PASSWORD only, so it never shows in a process list
+	// Keys is the file of personal-data keys ("version:base64" per line; --keys /
+	// TING_KEYS_FILE; default <data>/keys). TING_KEYS, when set, holds the keys themselves and
+	// wins. The keys are never stored in the database.
+	Keys       string
+	KeysInline string
+	// RetentionMonths is how long a card may stay inactive before `ting retention apply`
+	// anonymises it (--retention-months / TING_RETENTION_MONTHS).
+	RetentionMonths int
 	// RemindAfter is how many days a report may wait on its reviewer or approver before they
 	// are reminded (--remind-after / TING_REMIND_AFTER_DAYS).
 	RemindAfter int
@@ -65,9 +74,25 @@ func Register(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", env("TING_SMTP_FROM", ""), "sender of e-mail reminders, e.g. \"Ting <ting@example.org>\" (TING_SMTP_FROM)")
 	fs.StringVar(&c.SMTPUser, "smtp-user", env("TING_SMTP_USER", ""), "user for SMTP AUTH PLAIN; the password comes from TING_SMTP_PASSWORD (TING_SMTP_USER)")
 	c.SMTPPassword = env("TING_SMTP_PASSWORD", "")
+	fs.StringVar(&c.Keys, "keys", env("TING_KEYS_FILE", ""), "file of personal-data encryption keys, version:base64 per line; default <data>/keys (TING_KEYS_FILE; TING_KEYS holds the keys inline)")
+	c.KeysInline = env("TING_KEYS", "")
+	fs.IntVar(&c.RetentionMonths, "retention-months", envInt("TING_RETENTION_MONTHS", DefaultRetentionMonths),
+		"months a beneficiary card may stay inactive before retention anonymises it (TING_RETENTION_MONTHS)")
 	fs.IntVar(&c.RemindAfter, "remind-after", envInt("TING_REMIND_AFTER_DAYS", DefaultRemindAfter),
 		"days a report may wait on review or approval before the reviewer is reminded (TING_REMIND_AFTER_DAYS)")
 	return c
+}
+
+// DefaultRetentionMonths keeps inactive cards identifiable for five years: beyond the project
+// cycle and its final evaluation.
+const DefaultRetentionMonths = 60
+
+// KeysFile is the key file in use: --keys, or "keys" in the data directory.
+func (c *Config) KeysFile() string {
+	if c.Keys != "" {
+		return c.Keys
+	}
+	return filepath.Join(c.Data, "keys")
 }
 
 // DefaultRemindAfter is the days a submitted or reviewed report waits before its reviewer or
