@@ -22,7 +22,7 @@ func TestKeysAndRetention(t *testing.T) {
 	dir := t.TempDir()
 	data := "--data=" + dir
 	t.Setenv("TING_KEYS", "")
-	if err := run(ctx, []string{"migrate", "up", data}); err != nil {
+	if err := run(ctx, []string{"migrate", data, "up"}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := &config.Config{Data: dir}
@@ -41,7 +41,10 @@ func TestKeysAndRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := org.New(db)
-	cn, _ := o.CreateUnit(ctx, access.System, org.UnitInput{Code: "CN", Level: org.National, NameZH: "全国", NameEN: "National", Effective: "2010-01-01"})
+	cn, err := o.CreateUnit(ctx, access.System, org.UnitInput{Code: "CN", Level: org.National, NameZH: "全国", NameEN: "National", Effective: "2010-01-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	site, err := o.CreateUnit(ctx, access.System, org.UnitInput{Code: "AH", Level: org.Provincial, ParentID: cn.ID, NameZH: "安徽", NameEN: "Anhui", Effective: "2010-01-01"})
 	if err != nil {
 		t.Fatal(err)
