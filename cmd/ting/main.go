@@ -24,6 +24,7 @@ import (
 	"ting/internal/demo"
 	"ting/internal/org"
 	"ting/internal/results"
+	"ting/internal/seal"
 	"ting/internal/store"
 	"ting/internal/web"
 )
@@ -146,19 +147,23 @@ func serve(ctx context.Context, args []string) error {
 	}
 	log := logger(cfg)
 	slog.SetDefault(log)
+	keys, err := keyring(cfg, true)
+	if err != nil {
+		return err
+	}
 	db, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if *withDemo {
-		creds, err := demo.Load(ctx, db)
+		creds, err := loadDemo(ctx, db, keys)
 		if err != nil {
-			return fmt.Errorf("demo: %w", err)
+			return err
 		}
 		printCredentials(creds)
 	}
-	opts := web.Options{Logger: log, SecureCookies: cfg.Secure, Version: "dev"}
+	opts := web.Options{Logger: log, SecureCookies: cfg.Secure, Version: "dev", Keys: keys}
 	asOf := func() string { return "" }
 	if *withDemo {
 		// The demonstration programme is seen as of its evaluation.
@@ -245,17 +250,38 @@ func demoCmd(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	keys, err := keyring(cfg, true)
+	if err != nil {
+		return err
+	}
 	db, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	creds, err := demo.Load(ctx, db)
+	creds, err := loadDemo(ctx, db, keys)
 	if err != nil {
 		return err
 	}
 	printCredentials(creds)
 	return nil
+}
+
+// loadDemo loads the demonstration programme and the people it served.
+func loadDemo(ctx context.Context, db *store.DB, keys *seal.Keyring) ([]demo.Credential, error) {
+	creds, err := demo.Load(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	start := time.Now()
+	n, err := demo.LoadPeople(ctx, db, keys)
+	if err != nil {
+		return nil, fmt.Errorf("demo people: %w", err)
+	}
+	if n > 0 {
+		slog.Info("demo beneficiary cards", "cards", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return creds, nil
 }
 
 func userCmd(ctx context.Context, args []string) error {

@@ -227,7 +227,13 @@ func countyOf(path string) string {
 
 // dupKey is the blind index a likely duplicate shares: same name, birth and home county.
 func (s *Service) dupKey(name, birth, homePath string) string {
-	return s.keys.BlindIndex("card duplicate", NormaliseName(name)+"|"+birth+"|"+countyOf(homePath))
+	return DupKey(s.keys, name, birth, homePath)
+}
+
+// DupKey is the duplicate index of a person under a keyring: a keyed hash of the normalised
+// name, the birth date (or year) and the county of the home unit's path.
+func DupKey(keys *seal.Keyring, name, birth, homePath string) string {
+	return keys.BlindIndex("card duplicate", NormaliseName(name)+"|"+birth+"|"+countyOf(homePath))
 }
 
 // DuplicateError reports likely duplicates found at registration: the cards of people with the

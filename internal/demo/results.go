@@ -29,11 +29,13 @@ import (
 //	CSOs                         2 → 5
 //	major media outlets         20 → 224 reporters and journalists
 //	people reached by campaigns 1,000,000 → 1,135,000, and 1,100,000 by the Anhui curricula
-//	people receiving services   75,000 → 95,000 (about 60,000 life-skills students, 35,000
-//	                                  Women's Home users)
 //
 // Every value is reported at a province or below, never at the national unit itself, so that a
 // drill-down from the national table over the provinces adds up to the national figure.
+//
+// The people receiving services (75,000 → 95,000: about 60,000 life-skills students and 35,000
+// Women's Home users) are not values: CP2-SERV counts the distinct people served from the
+// beneficiary cards' services (people.go, LoadPeople).
 
 // frameworkCode is the national logical framework of Phase II.
 const frameworkCode = "CPTING2"
@@ -202,8 +204,8 @@ var indicators = []results.IndicatorInput{
 		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"age", "sex"}, DataSource: apReports, Frequency: "tertile",
 		Definition: "Volunteers (university students, railway and Women's Federation staff, migrant youths) trained for campaigns and Women's Homes."},
 	{Code: indSERV, ElementCode: "IO3", Position: 1, NameZH: "接受项目服务的人数", NameEN: "People receiving project services",
-		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"age", "ethnicity", "service", "sex", "target_group"}, DataSource: apReports, Frequency: "tertile",
-		Definition: "Students in life skills education in pilot schools and migrants using Women's Homes and community centres, counted once, in the period they first took part."},
+		Type: "count", UnitLabel: "persons", Aggregation: "reach", CategorySets: []string{"age", "ethnicity", "service", "sex", "target_group"}, DataSource: "Beneficiary cards and their services", Frequency: "tertile",
+		Definition: "Students in life skills education in pilot schools and migrants using Women's Homes and community centres: the distinct people with a beneficiary card who received any service in the unit's area in the period, each counted once however often they were served. Counted from the services, never entered; ages are those reached in the year the period ends."},
 	{Code: indCAMP, ElementCode: "O3.1", Position: 1, NameZH: "宣传活动覆盖人数", NameEN: "People reached by awareness-raising campaigns",
 		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: apReports, Frequency: "tertile",
 		Definition: "People reached at campaign sites (railway and bus stations, squares) during Spring Festival and summer travel, estimated per campaign from materials distributed and feedback questionnaires."},
@@ -273,6 +275,7 @@ type rec struct {
 	ap      string // the Action Programme whose reports carry the figure, e.g. "AP-JS-03"
 	note    string
 	dis     []split
+	drift   bool // people.go: a home whose target group moved away by mid-term
 }
 
 const (
@@ -287,22 +290,9 @@ func ps(keys ...string) []string { return keys }
 var campaignPeriods = ps(t101, t102, t111, t112, t121, t122)
 
 var (
-	dmSex    = sex(35, 65)
-	lsSex    = sex(49, 51)
-	lsAge    = age(85, 15, 0, 0)
-	whSex    = sex(85, 15)
-	whAge    = age(0, 10, 45, 45)
-	whAgeOld = age(0, 5, 25, 70) // Fujian and Guizhou: the target group moved on, users are older (§3.3)
-	whGroups = split{"target_group", []string{"young_woman_worker", "migrant_child", "parent", "other"}, []int{50, 10, 25, 15}}
-	whOlder  = split{"target_group", []string{"young_woman_worker", "migrant_child", "parent", "other"}, []int{25, 5, 40, 30}}
-	lifeSk   = only("service", "life_skills")
-	womensH  = only("service", "womens_home")
-	volAge   = age(0, 10, 60, 30)
+	dmSex  = sex(35, 65)
+	volAge = age(0, 10, 60, 30)
 )
-
-func lsGroups(w ...int) split {
-	return split{"target_group", []string{"left_behind", "migrant_child", "ethnic_minority_child", "vocational_student", "dropout", "other"}, w}
-}
 
 // reports: what the units reported, indicator by indicator. The capacity-building total
 // (CP2-CAP) is derived from the four kinds in values().
@@ -439,34 +429,6 @@ var reports = map[string][]rec{
 	// textbooks. In the last two years, more than one million students have been trained" (§3.1).
 	indCURR: {
 		{unit: "AH", total: 1100000, periods: ps(t111, t113, t121), ap: "AP-AH-06", note: "Safety textbooks in the 1,500 primary and middle schools, per school term; the Education Department reports no age breakdown.", dis: []split{sex(48, 52)}},
-	},
-	// Life skills students in the pilot counties' schools (about 60,000, §4.1) and Women's Home
-	// and community centre users (35,000 at 12 Women's Homes and the two CSO centres, §3.2).
-	indSERV: {
-		{unit: "AH-HF-FD", total: 6500, periods: ps(t103, t111, t113, t121), ap: "AP-AH-03", note: "Life skills students, Feidong pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(60, 0, 0, 0, 5, 35)}},
-		{unit: "AH-CH-LJ", total: 4500, periods: ps(t111, t113, t121), ap: "AP-AH-03", note: "Life skills students, Lujiang pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(55, 0, 0, 0, 5, 40)}},
-		{unit: "YN-BN-MH", total: 10000, periods: ps(t103, t111, t113, t121), ap: "AP-YN-03", note: "Life skills students, Menghai pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(25, 0, 55, 0, 5, 15),
-			split{"ethnicity", []string{"dai", "hani", "han", "yi", "bai", "other"}, []int{50, 15, 25, 4, 2, 4}}}},
-		{unit: "GZ-BJ-ZJ", total: 8500, periods: ps(t111, t113, t121), ap: "AP-GZ-03", note: "Life skills students, Zhijin pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(40, 0, 40, 0, 5, 15),
-			split{"ethnicity", []string{"han", "miao", "yi", "buyi", "other"}, []int{40, 30, 22, 5, 3}}}},
-		{unit: "HN-YZ-NY", total: 12500, periods: ps(t103, t111, t113, t121), ap: "AP-HN-03", note: "Life skills students, Ningyuan pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(55, 0, 5, 5, 5, 30)}},
-		{unit: "JS-WX-HS", total: 8000, periods: ps(t103, t113, t121), ap: "AP-JS-03", note: "Vocational students and interns, Huishan Vocational and Technical School.", dis: []split{lsSex, age(0, 100, 0, 0), lifeSk, only("target_group", "vocational_student")}},
-		{unit: "FJ-QZ-JJ", total: 10000, periods: ps(t103, t111, t113, t121), ap: "AP-FJ-03", note: "Life skills students, Jinjiang pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(0, 60, 0, 0, 5, 35)}},
-
-		{unit: "AH-HF-FD-01", total: 1800, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-AH-04", note: "Dianbu Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "AH-HF-YH-01", total: 3200, periods: ps(t102, t103, t111, t112, t113, t121, t122), ap: "AP-AH-04", note: "Sanlijie Migrant Community Service Center users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "YN-KM-GD-01", total: 2500, periods: ps(t102, t103, t111, t112, t113, t121, t122), ap: "AP-YN-04", note: "Guanshang Migrant Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "YN-KM", total: 3000, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-YN-04", note: "Yunnan Heart to Heart Community Care Centre users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "GZ-GY-NM-01", total: 1800, periods: ps(t111, t112, t113, t121, t122), ap: "AP-GZ-04", note: "Youzhajie Women's Home users.", dis: []split{whSex, whAgeOld, womensH, whOlder}},
-		{unit: "GZ-BJ-ZJ-01", total: 1200, periods: ps(t112, t113, t121, t122), ap: "AP-GZ-04", note: "Zhijin Chengguan Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "HN-CS-FR-01", total: 2600, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-HN-04", note: "Wulipai Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "HN-YZ-NY-01", total: 2400, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-HN-04", note: "Shunling Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "JS-WX-BH-01", total: 3800, periods: ps(t102, t103, t111, t112, t113, t121, t122), ap: "AP-JS-04", note: "Helie Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "JS-WX-HS-01", total: 3200, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-JS-04", note: "Yanqiao Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "JS-CZ-WJ-01", total: 2500, periods: ps(t111, t112, t113, t121, t122), ap: "AP-JS-04", note: "Hutang Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "FJ-FZ-CS-01", total: 2500, periods: ps(t111, t112, t113, t121, t122), ap: "AP-FJ-04", note: "Chengmen Women's Home users.", dis: []split{whSex, whAgeOld, womensH, whOlder}},
-		{unit: "FJ-QZ-JJ-01", total: 2300, periods: ps(t111, t112, t113, t121, t122), ap: "AP-FJ-04", note: "Chendai Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-		{unit: "FJ-XM-HL-01", total: 2200, periods: ps(t111, t112, t113, t121, t122), ap: "AP-FJ-04", note: "Dianqian Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
 	},
 }
 
@@ -717,7 +679,7 @@ func (l *loader) results(ctx context.Context) error {
 		}
 	}
 	for _, r := range tables["CN"].Rows {
-		if r.Actual.Values > 0 {
+		if r.Indicator.Aggregation != "reach" && r.Actual.Values > 0 {
 			return nil // the values are in; SaveValues would only rewrite them and log it
 		}
 	}
