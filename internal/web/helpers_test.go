@@ -20,6 +20,7 @@ import (
 	"ting/internal/access"
 	"ting/internal/auth"
 	"ting/internal/org"
+	"ting/internal/seal"
 	"ting/internal/store"
 )
 
@@ -35,13 +36,24 @@ type fxApp struct {
 
 func fxServer(t *testing.T, db *store.DB) *fxApp {
 	t.Helper()
-	s, err := New(db, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	s, err := New(db, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", Keys: fxKeys(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return &fxApp{db: db, srv: s, ts: ts}
+}
+
+// fxKeys is the fixture keyring that seals beneficiaries' personal fields: one fixed key, so a
+// domain service built beside the server opens what the server sealed.
+func fxKeys(t *testing.T) *seal.Keyring {
+	t.Helper()
+	k, err := seal.NewKeyring(map[byte][]byte{1: bytes.Repeat([]byte{0x5a}, seal.KeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // fxClient is one browser (cookie jar, redirects not followed so tests see them) or one API

@@ -16,6 +16,7 @@ import (
 
 	"ting/internal/access"
 	"ting/internal/auth"
+	"ting/internal/beneficiaries"
 	"ting/internal/org"
 	"ting/internal/plans"
 	"ting/internal/results"
@@ -27,11 +28,14 @@ import (
 var fxScopeTables = []string{"org_units", "org_unit_versions", "partners", "committees", "committee_members", "committee_meetings",
 	"meeting_attendance", "meeting_decisions", "project_offices", "staff_positions", "users", "data_values", "value_rollups", "period_locks",
 	"work_plans", "interventions", "intervention_locations", "budget_lines", "intervention_indicators", "reports", "report_events", "report_expenditures",
-	"report_values", "report_attachments", "tranches", "disbursements", "exchange_rates", "contributions"}
+	"report_values", "report_attachments", "tranches", "disbursements", "exchange_rates", "contributions",
+	"cards", "card_sequences", "card_consents", "service_sessions", "services", "referrals", "feedback", "instruments", "measurements", "card_access_log",
+	"reach_bitmaps", "reach_people"}
 
 // fxScopeWrites are the collections whose writes name a network record in their body, so a
 // write to them with Jiangsu ids touches Jiangsu even when the path carries no id.
-var fxScopeWrites = []string{"units", "partners", "committees", "members", "meetings", "offices", "positions", "staff", "move", "close", "users", "mappings", "frameworks"}
+var fxScopeWrites = []string{"units", "partners", "committees", "members", "meetings", "offices", "positions", "staff", "move", "close", "users", "mappings", "frameworks",
+	"cards", "sessions", "referrals", "feedback"}
 
 // fxScopeIDs are the Jiangsu records a route's parameters are filled with.
 type fxScopeIDs struct {
@@ -44,6 +48,11 @@ type fxScopeIDs struct {
 	// Jiangsu's work plan, an intervention under it, its first report with an attachment, and
 	// its first tranche (fxScopePlans).
 	planID, interventionID, reportID, attachmentID, trancheID int64
+	// A beneficiary card registered at Jiangsu's city, with its consent, service and referral
+	// (to Jiangsu's partner) (fxScopeCards).
+	cardID, consentID, serviceID, referralID int64
+	cardNumber                               string
+	card2ID                                  int64 // a second Jiangsu card, a merge could fold into the first
 }
 
 // fxScopeParam fills one path wildcard. The kind of record follows from the literal segment
@@ -83,6 +92,14 @@ func (ids fxScopeIDs) fxScopeParam(prev, name string) (value string, record bool
 		return id(ids.attachmentID)
 	case "tranches":
 		return id(ids.trancheID)
+	case "cards":
+		return id(ids.cardID)
+	case "consents":
+		return id(ids.consentID)
+	case "services":
+		return id(ids.serviceID)
+	case "referrals":
+		return id(ids.referralID)
 	case "as-of":
 		return ids.date, false, true
 	case "lang":
@@ -240,7 +257,8 @@ func (ids fxScopeIDs) fxScopeForm() url.Values {
 		"role": {"member"}, "since": {ids.today}, "until": {ids.today}, "held_on": {ids.today}, "established_on": {ids.today},
 		"location": {"x"}, "decision": {"x"}, "title": {"npo"}, "holder": {"越界测试人"}, "start_on": {ids.today}, "end_on": {ids.today},
 		"name": {"fx cross scope"}, "username": {"fxcross"}, "display_name": {"FX cross"}, "password": {"cross-scope-password"},
-		"next": {"/units/" + strconv.FormatInt(n.JiangsuCity.ID, 10)},
+		"next": {"/units/" + strconv.FormatInt(n.JiangsuCity.ID, 10)}, "site_id": s(n.JiangsuCity.ID), "reason": {"service"}, "purpose": {"referral"}, "given_by": {"self"}, "given_on": {ids.today},
+		"withdrawn_on": {ids.today}, "date": {ids.today}, "status": {"accepted"}, "response": {"x"}, "rating": {"4"}, "service_type": {"health"},
 	}
 }
 
@@ -306,6 +324,27 @@ func (ids fxScopeIDs) fxScopeJSON(collection string) (map[string]any, error) {
 		return map[string]any{"name": "x.txt"}, nil
 	case "rates":
 		return map[string]any{"currency": "CNY", "per_usd": "6.3", "on": ids.today}, nil
+	case "cards":
+		return map[string]any{"site_id": n.JiangsuCity.ID, "sex": "F", "birth": "1996", "ethnicity": "", "groups": []string{}, "home_unit_id": 0, "current_unit_id": 0,
+			"status": "working", "name": "越界测试人", "id_number": "", "phone": "", "address": "", "guardian": "", "not_duplicate": true}, nil
+	case "identify":
+		return map[string]any{"reason": "service"}, nil
+	case "merge":
+		return map[string]any{"duplicate_id": ids.card2ID}, nil
+	case "consents":
+		return map[string]any{"purpose": "referral", "given_by": "self", "giver": "", "given_on": ids.today}, nil
+	case "withdraw":
+		return map[string]any{"withdrawn_on": ids.today}, nil
+	case "services":
+		return map[string]any{"site_id": n.JiangsuCity.ID, "type": "health", "date": ids.today, "provider": "x", "note": "x"}, nil
+	case "measurements":
+		return map[string]any{"instrument": fxScopeInstrument, "kind": "end", "date": ids.today, "answers": map[string]string{"q1": "b"}}, nil
+	case "sessions":
+		return map[string]any{"site_id": n.JiangsuCity.ID, "type": "health", "date": ids.today, "title": "x", "provider": "", "attendees": []string{ids.cardNumber}}, nil
+	case "referrals":
+		return map[string]any{"card_id": ids.cardID, "to_unit_id": n.AnhuiCity.ID, "service_type": "health", "reason": "x"}, nil
+	case "respond":
+		return map[string]any{"status": "accepted", "response": "x"}, nil
 	case "contributions":
 		return map[string]any{"unit_id": n.JiangsuCity.ID, "table": map[string]any{"from": "2012-01-01", "to": "2012-06-30", "currency": "CNY",
 			"rows": []map[string]any{{"category": "utilities", "amounts": map[string]int64{"local": 100}}}}}, nil
@@ -445,6 +484,86 @@ func fxScopePlans(t *testing.T, db *store.DB, ids *fxScopeIDs) {
 	ids.planID, ids.interventionID, ids.reportID, ids.attachmentID, ids.trancheID = p.ID, iv.ID, reps[0].ID, at.ID, ts[0].ID
 }
 
+// fxScopeInstrument is the measurement instrument of fxScopeCards (instruments are national).
+const fxScopeInstrument = "FXSCOPE-M"
+
+// fxScopeCase is a caseworker of Jiangsu: the role that registers cards and records services.
+func fxScopeCase(n fxNet) access.Actor {
+	return access.Actor{PublicID: "fx_js_case", Username: "fx_js_case", Role: access.Caseworker, UnitID: n.Jiangsu.ID, UnitPath: n.Jiangsu.Path}
+}
+
+// fxScopeCards registers a card at Jiangsu's city with consent to services and referral, one
+// service, a referral to Jiangsu's partner, a baseline measurement and a piece of feedback whose
+// comment carries a Jiangsu marker, and notes their ids in ids.
+func fxScopeCards(t *testing.T, db *store.DB, ids *fxScopeIDs) {
+	t.Helper()
+	ctx := context.Background()
+	n := ids.net
+	svc := beneficiaries.New(db, fxKeys(t))
+	cw := fxScopeCase(n)
+	if _, err := svc.SaveInstrument(ctx, access.Actor{PublicID: "fx_nat", Role: access.NationalOfficer, UnitID: n.National.ID, UnitPath: n.National.Path},
+		beneficiaries.Instrument{Code: fxScopeInstrument, NameZH: "范围测试问卷", NameEN: "Scope fixture questionnaire", Questions: []beneficiaries.Question{{Code: "q1", TextZH: "问题",
+			TextEN: "Question", Options: []beneficiaries.Option{{Code: "a", LabelZH: "甲", LabelEN: "A", Score: 0}, {Code: "b", LabelZH: "乙", LabelEN: "B", Score: 1}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.Register(ctx, cw, beneficiaries.CardInput{SiteID: n.JiangsuCity.ID, Sex: "F", Birth: "1996-05-01", Status: "working", Name: fxJSMember + "之女",
+		Groups: []string{"young_woman_worker"}}, []beneficiaries.ConsentInput{{Purpose: "services", GivenBy: "self", GivenOn: ids.today},
+		{Purpose: "referral", GivenBy: "self", GivenOn: ids.today}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := svc.Register(ctx, cw, beneficiaries.CardInput{SiteID: n.JiangsuCity.ID, Sex: "F", Birth: "1995", Status: "working", Name: fxJSHolder + "之女"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids.card2ID = c2.ID
+	cs, err := svc.Consents(ctx, cw, c.ID)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("consents %v %v", cs, err)
+	}
+	sv, err := svc.AddService(ctx, cw, beneficiaries.ServiceInput{CardID: c.ID, SiteID: n.JiangsuCity.ID, Type: "legal_aid", Date: ids.today, Provider: fxJSPartnerZH})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := svc.Refer(ctx, cw, beneficiaries.ReferralInput{CardID: c.ID, ToPartnerID: n.Partner.ID, ServiceType: "legal_aid", Reason: fxJSZH + "转介"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RecordMeasurement(ctx, cw, beneficiaries.MeasurementInput{CardID: c.ID, Instrument: fxScopeInstrument, Kind: "baseline", Date: ids.today,
+		Answers: map[string]string{"q1": "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddFeedback(ctx, cw, beneficiaries.FeedbackInput{SiteID: n.JiangsuCity.ID, ServiceType: "legal_aid", Date: ids.today, Rating: 4,
+		Comment: fxJSZH + "的意见"}); err != nil {
+		t.Fatal(err)
+	}
+	ids.cardID, ids.cardNumber, ids.consentID, ids.serviceID, ids.referralID = c.ID, c.Number, cs[1].ID, sv.ID, ref.ID
+}
+
+// fxCardsSnapshot reads the Jiangsu card and what hangs on it, as its own caseworker sees them.
+func fxCardsSnapshot(t *testing.T, db *store.DB, ids fxScopeIDs) string {
+	t.Helper()
+	ctx, svc, cw := context.Background(), beneficiaries.New(db, fxKeys(t)), fxScopeCase(ids.net)
+	var parts []any
+	add := func(v any, err error) {
+		if err != nil {
+			t.Fatalf("cards snapshot: %v", err)
+		}
+		parts = append(parts, v)
+	}
+	add(svc.Card(ctx, cw, ids.cardID))
+	add(svc.Consents(ctx, cw, ids.cardID))
+	add(svc.Services(ctx, cw, ids.cardID))
+	add(svc.Referrals(ctx, cw, ids.cardID))
+	add(svc.Measurements(ctx, cw, ids.cardID))
+	add(svc.Card(ctx, cw, ids.card2ID))
+	b, err := json.Marshal(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestScopeWalk requests every route as the Anhui provincial officer with Jiangsu's records and
 // expects each to be refused without leaking or writing anything; then proves the same requests
 // reach the records for the Jiangsu officer, so the refusals are about scope and not a broken
@@ -467,12 +586,17 @@ func TestScopeWalk(t *testing.T) {
 		ids := fxScopeIDs{net: n, tokenID: toks[0].ID, userID: jsUser.ID, date: "2012-06-30", today: time.Now().UTC().Format(time.DateOnly),
 			valueID: fxScopeValue(t, db, n)}
 		fxScopePlans(t, db, &ids)
+		fxScopeCards(t, db, &ids)
+		markers = append(markers, ids.cardNumber)
+		jsCase := fxUser(t, db, "fxjs_case", access.Caseworker, n.Jiangsu.ID)
 		ah := app.fxLogin(t, ahUser.Username, fxPassword)
 		ahAPI := app.fxBearer(t, fxToken(t, db, ahUser))
 		js := app.fxLogin(t, jsUser.Username, fxPassword)
 		jsAPI := app.fxBearer(t, jsSecret)
 		adm := app.fxLogin(t, admin.Username, fxPassword)
 		admAPI := app.fxBearer(t, fxToken(t, db, admin))
+		cw := app.fxLogin(t, jsCase.Username, fxPassword)
+		cwAPI := cw // caseworkers hold no API tokens; their session reaches the API
 
 		send := func(c *fxClient, rq fxScopeRequest) fxResp {
 			t.Helper()
@@ -487,7 +611,7 @@ func TestScopeWalk(t *testing.T) {
 			return c.do(t, rq.method, rq.url, nil, "")
 		}
 
-		before, snapshot := fxCountRows(t, db), fxJiangsuSnapshot(t, db, n)
+		before, snapshot, cards := fxCountRows(t, db), fxJiangsuSnapshot(t, db, n), fxCardsSnapshot(t, db, ids)
 		var refusedGets []fxScopeRequest
 		walked := 0
 		for _, rt := range app.srv.Routes() {
@@ -550,23 +674,29 @@ func TestScopeWalk(t *testing.T) {
 		if after := fxJiangsuSnapshot(t, db, n); after != snapshot {
 			t.Errorf("the Anhui officer's walk changed Jiangsu's records:\nbefore %s\nafter  %s", snapshot, after)
 		}
+		if after := fxCardsSnapshot(t, db, ids); after != cards {
+			t.Errorf("the Anhui officer's walk changed Jiangsu's card:\nbefore %s\nafter  %s", cards, after)
+		}
 		if walked < 20 || len(refusedGets) < 8 {
 			t.Fatalf("the walk covered %d requests and %d refused reads: the route list looks wrong", walked, len(refusedGets))
 		}
 
 		// Every read refused to Anhui is open to Jiangsu's own officer (or, for admin pages, the
-		// national admin).
+		// national admin; for the forms that record services, Jiangsu's caseworker).
 		for _, rq := range refusedGets {
-			c, c2 := js, adm
+			cs := []*fxClient{js, adm, cw}
 			if rq.api {
-				c, c2 = jsAPI, admAPI
+				cs = []*fxClient{jsAPI, admAPI, cwAPI}
 			}
-			if r := send(c, rq); r.Status == http.StatusOK {
-				continue
+			var last fxResp
+			for _, c := range cs {
+				if last = send(c, rq); last.Status == http.StatusOK {
+					break
+				}
 			}
-			if r := send(c2, rq); r.Status != http.StatusOK {
-				t.Errorf("%s (%s): status %d for the Jiangsu officer and the national admin, want 200: the fixture does not reach this route\n%s",
-					rq.route, rq.url, r.Status, fxSnippet(r.Body))
+			if last.Status != http.StatusOK {
+				t.Errorf("%s (%s): status %d for the Jiangsu officer, the national admin and Jiangsu's caseworker, want 200: the fixture does not reach this route\n%s",
+					rq.route, rq.url, last.Status, fxSnippet(last.Body))
 			}
 		}
 		// The listings that showed Anhui nothing of Jiangsu do show it to Jiangsu.

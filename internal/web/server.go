@@ -22,8 +22,10 @@ import (
 
 	"ting/internal/access"
 	"ting/internal/auth"
+	"ting/internal/beneficiaries"
 	"ting/internal/org"
 	"ting/internal/plans"
+	"ting/internal/seal"
 	"ting/internal/store"
 	"ting/internal/valid"
 )
@@ -42,11 +44,21 @@ type Server struct {
 	routes   []route
 	metrics  *metrics
 	today    func() string // nil: the real date
+	keys     *seal.Keyring // seals and opens beneficiaries' personal fields; nil: none can be
 }
 
 // plansService returns the plans service, judging dates as of the server's today.
 func (s *Server) plansService() *plans.Service {
 	svc := plans.New(s.db)
+	if s.today != nil {
+		svc.SetToday(s.today)
+	}
+	return svc
+}
+
+// cardsService returns the beneficiaries service, with the server's keyring and its today.
+func (s *Server) cardsService() *beneficiaries.Service {
+	svc := beneficiaries.New(s.db, s.keys)
 	if s.today != nil {
 		svc.SetToday(s.today)
 	}
@@ -62,6 +74,9 @@ type Options struct {
 	// Today, when set, is the date plans are judged on (late reports, withheld funds): the
 	// demonstration programme is seen as of its evaluation, not as of the real date.
 	Today func() string
+	// Keys seal and open the protected personal fields of beneficiary cards; without them
+	// cards can be read pseudonymously but not registered or identified.
+	Keys *seal.Keyring
 }
 
 // route is one registered pattern, kept so tests can walk every route.
@@ -93,6 +108,7 @@ func New(db *store.DB, opt Options) (*Server, error) {
 	s := &Server{
 		db: db, org: org.New(db), auth: auth.New(db), sessions: sm, tmpl: tmpl, log: opt.Logger,
 		version: opt.Version, secure: opt.SecureCookies, mux: http.NewServeMux(), metrics: newMetrics(), today: opt.Today,
+		keys: opt.Keys,
 	}
 	s.registerRoutes()
 	return s, nil
@@ -146,6 +162,7 @@ func (s *Server) registerRoutes() {
 	s.routesBiannual()
 	s.routesNotifications()
 	s.routesPlans()
+	s.routesCards()
 	s.routesAPI()
 }
 
