@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"ting/internal/access"
+	"ting/internal/store"
 	"ting/internal/valid"
 )
 
@@ -121,30 +123,125 @@ func (s *Service) Drift(ctx context.Context, a access.Actor, q DriftQuery) (Drif
 	if err != nil {
 		return DriftReport{}, err
 	}
+	// Every change to services or cards writes an audit row, so the latest audit id tells
+	// whether a report computed before is still the records' (a dashboard asks often).
+	var version int64
+	if err := s.db.R.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM audit_log`).Scan(&version); err != nil {
+		return DriftReport{}, err
+	}
+	ck := driftKey{db: s.db, path: path, q: q}
+	if rep, ok := driftCache.get(ck, version); ok {
+		return rep, nil
+	}
+	rep, err := s.drift(ctx, q, path)
+	if err == nil {
+		driftCache.put(ck, version, rep)
+	}
+	return rep, err
+}
+
+// driftKey names a drift report: the database, the subtree and the question.
+type driftKey struct {
+	db   *store.DB
+	path string
+	q    DriftQuery
+}
+
+type driftEntry struct {
+	version int64
+	rep     DriftReport
+}
+
+// reportCache keeps recent drift reports with the audit version they were computed at.
+type reportCache struct {
+	mu sync.Mutex
+	m  map[driftKey]driftEntry
+}
+
+var driftCache = &reportCache{m: map[driftKey]driftEntry{}}
+
+func (c *reportCache) get(k driftKey, version int64) (DriftReport, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	return e.rep, ok && e.version == version
+}
+
+func (c *reportCache) put(k driftKey, version int64, rep DriftReport) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= 256 {
+		clear(c.m)
+	}
+	c.m[k] = driftEntry{version, rep}
+}
+
+// drift computes the report for a subtree.
+func (s *Service) drift(ctx context.Context, q DriftQuery, path string) (DriftReport, error) {
 	asOf, _ := time.Parse(time.DateOnly, q.AsOf)
 	out := DriftReport{DriftQuery: q, RecentFrom: asOf.AddDate(0, 0, 1).AddDate(0, -q.Months, 0).Format(time.DateOnly)}
-	// The target age in the year of the service; $n and $n+1 are AgeMin and AgeMax.
-	age := func(n int) string {
-		return `CAST(SUBSTR(s.served_on, 1, 4) AS INTEGER) - c.birth_year BETWEEN $` + strconv.Itoa(n) + ` AND $` + strconv.Itoa(n+1)
-	}
-	const from = ` FROM services s JOIN cards c ON c.id = s.card_id JOIN org_units u ON u.id = s.site_id WHERE u.path LIKE $1 AND s.served_on <= $2`
-	rows, err := s.db.R.QueryContext(ctx, `SELECT s.site_id, u.code, u.name_zh, u.name_en,
-			COUNT(DISTINCT CASE WHEN s.served_on >= $3 THEN s.card_id END),
-			COUNT(DISTINCT CASE WHEN s.served_on >= $3 AND `+age(4)+` THEN s.card_id END),
-			COUNT(DISTINCT CASE WHEN s.served_on < $3 THEN s.card_id END),
-			COUNT(DISTINCT CASE WHEN s.served_on < $3 AND `+age(4)+` THEN s.card_id END)`+from+`
-		GROUP BY s.site_id, u.code, u.name_zh, u.name_en`, path+"%", q.AsOf, out.RecentFrom, q.AgeMin, q.AgeMax)
+	// One pass over the services gives each site's distinct (person, half-year, recent?,
+	// of target age?) tuples; the counts of distinct people are taken from them here. The
+	// target age is the age reached in the year of the service.
+	const half = `SUBSTR(s.served_on, 1, 4) || CASE WHEN SUBSTR(s.served_on, 6, 2) <= '06' THEN 'S1' ELSE 'S2' END`
+	rows, err := s.db.R.QueryContext(ctx, `SELECT DISTINCT s.site_id, s.card_id, `+half+`, CASE WHEN s.served_on >= $3 THEN 1 ELSE 0 END,
+			CASE WHEN CAST(SUBSTR(s.served_on, 1, 4) AS INTEGER) - c.birth_year BETWEEN $4 AND $5 THEN 1 ELSE 0 END
+		FROM services s JOIN cards c ON c.id = s.card_id JOIN org_units u ON u.id = s.site_id WHERE u.path LIKE $1 AND s.served_on <= $2`,
+		path+"%", q.AsOf, out.RecentFrom, q.AgeMin, q.AgeMax)
 	if err != nil {
 		return DriftReport{}, err
 	}
 	defer rows.Close()
-	sites := map[int64]*DriftSite{}
+	type tally struct {
+		recent, recentT, earlier, earlierT map[int64]bool
+		halves                             map[string][2]map[int64]bool
+	}
+	tallies := map[int64]*tally{}
+	set := func(m map[int64]bool, id int64) { m[id] = true }
 	for rows.Next() {
-		var d DriftSite
-		var pr, tr, pe, te int64
-		if err := rows.Scan(&d.SiteID, &d.SiteCode, &d.SiteNameZH, &d.SiteNameEN, &pr, &tr, &pe, &te); err != nil {
+		var site, card int64
+		var period string
+		var recent, target int
+		if err := rows.Scan(&site, &card, &period, &recent, &target); err != nil {
 			return DriftReport{}, err
 		}
+		t := tallies[site]
+		if t == nil {
+			t = &tally{recent: map[int64]bool{}, recentT: map[int64]bool{}, earlier: map[int64]bool{}, earlierT: map[int64]bool{}, halves: map[string][2]map[int64]bool{}}
+			tallies[site] = t
+		}
+		if recent == 1 {
+			set(t.recent, card)
+			if target == 1 {
+				set(t.recentT, card)
+			}
+		} else {
+			set(t.earlier, card)
+			if target == 1 {
+				set(t.earlierT, card)
+			}
+		}
+		h, ok := t.halves[period]
+		if !ok {
+			h = [2]map[int64]bool{{}, {}}
+			t.halves[period] = h
+		}
+		set(h[0], card)
+		if target == 1 {
+			set(h[1], card)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return DriftReport{}, err
+	}
+	rows.Close()
+	sites := map[int64]*DriftSite{}
+	for id, t := range tallies {
+		d := DriftSite{SiteID: id}
+		if err := s.db.R.QueryRowContext(ctx, `SELECT code, name_zh, name_en FROM org_units WHERE id = $1`, id).Scan(&d.SiteCode, &d.SiteNameZH, &d.SiteNameEN); err != nil {
+			return DriftReport{}, err
+		}
+		pr, tr, pe, te := int64(len(t.recent)), int64(len(t.recentT)), int64(len(t.earlier)), int64(len(t.earlierT))
 		d.PeopleRecent, d.TargetRecent, d.PeopleEarlier, d.TargetEarlier = int(pr), int(tr), int(pe), int(te)
 		d.Recent, d.Earlier = pr > 0, pe > 0
 		d.RecentShare, d.EarlierShare = share(tr, pr), share(te, pe)
@@ -152,32 +249,11 @@ func (s *Service) Drift(ctx context.Context, a access.Actor, q DriftQuery) (Drif
 			d.DropPoints = (d.EarlierShare - d.RecentShare) * 100
 		}
 		d.Flagged = d.Recent && d.RecentShare < q.Threshold
-		sites[d.SiteID] = &d
-	}
-	if err := rows.Err(); err != nil {
-		return DriftReport{}, err
-	}
-	rows.Close()
-	const half = `SUBSTR(s.served_on, 1, 4) || CASE WHEN SUBSTR(s.served_on, 6, 2) <= '06' THEN 'S1' ELSE 'S2' END`
-	trend, err := s.db.R.QueryContext(ctx, `SELECT s.site_id, `+half+`, COUNT(DISTINCT s.card_id), COUNT(DISTINCT CASE WHEN `+age(3)+` THEN s.card_id END)`+from+`
-		GROUP BY s.site_id, `+half, path+"%", q.AsOf, q.AgeMin, q.AgeMax)
-	if err != nil {
-		return DriftReport{}, err
-	}
-	defer trend.Close()
-	for trend.Next() {
-		var id, n, t int64
-		var p DriftPoint
-		if err := trend.Scan(&id, &p.Period, &n, &t); err != nil {
-			return DriftReport{}, err
+		for period, h := range t.halves {
+			n, tg := int64(len(h[0])), int64(len(h[1]))
+			d.Trend = append(d.Trend, DriftPoint{Period: period, People: int(n), Target: int(tg), Share: share(tg, n)})
 		}
-		p.People, p.Target, p.Share = int(n), int(t), share(t, n)
-		if d := sites[id]; d != nil {
-			d.Trend = append(d.Trend, p)
-		}
-	}
-	if err := trend.Err(); err != nil {
-		return DriftReport{}, err
+		sites[id] = &d
 	}
 	for _, d := range sites {
 		slices.SortFunc(d.Trend, func(x, y DriftPoint) int { return strings.Compare(x.Period, y.Period) })

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"ting/internal/access"
+	"ting/internal/beneficiaries"
 	"ting/internal/auth"
 	"ting/internal/org"
 )
@@ -72,6 +73,7 @@ type homeData struct {
 	Unit   org.Unit
 	Counts []levelCount
 	Levels []org.Level
+	Drift  *beneficiaries.DriftReport // sites of the unit flagged for target-age drift, for those who see reach
 }
 
 type levelCount struct {
@@ -94,6 +96,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	for _, l := range org.Levels {
 		if n := counts[l]; n > 0 {
 			d.Counts = append(d.Counts, levelCount{l, n})
+		}
+	}
+	if a.Can(access.ViewReach) {
+		rep, err := s.cardsService().Drift(r.Context(), a, beneficiaries.DriftQuery{UnitID: u.ID})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if rep.Flagged > 0 {
+			d.Drift = &rep
 		}
 	}
 	s.render(w, r, http.StatusOK, "home", &Page{Title: reqCtx(r).tr.T("home.title"), Data: d})
