@@ -62,8 +62,24 @@ type Card struct {
 	LastActive   string    `json:"last_active"`
 	CreatedAt    time.Time `json:"created_at"`
 	Identifiable bool      `json:"identifiable"` // the reader may open its protected fields
+	Own          bool      `json:"own"`          // one of the reader's sites' own cards, not one referred to them
 	birth        string
 	sitePath     string
+	currentPath  string
+}
+
+// own reports whether the card is one of the actor's sites' own (registered at or currently in
+// a unit of their subtree), as opposed to one referred to them: only its own sites edit it.
+func (c Card) own(a access.Actor) bool {
+	return a.Sees(c.sitePath) || c.currentPath != "" && a.Sees(c.currentPath)
+}
+
+// requireOwn refuses a change to a card referred to the actor rather than theirs.
+func requireOwn(a access.Actor, c Card) error {
+	if !c.own(a) {
+		return access.ErrForbidden
+	}
+	return nil
 }
 
 // SiteName is the registering site's name in lang.
@@ -100,7 +116,7 @@ var protected = []string{"name", "id_number", "phone", "address", "guardian"}
 
 const cardCols = `c.id, c.number, c.site_id, su.code, su.name_zh, su.name_en, su.path, c.sex, c.birth_date, c.birth_year, c.ethnicity, c.groups,
 	COALESCE(c.home_unit_id, 0), COALESCE(hu.name_zh, ''), COALESCE(hu.name_en, ''), COALESCE(c.current_unit_id, 0), COALESCE(cu.name_zh, ''), COALESCE(cu.name_en, ''),
-	c.status, COALESCE(c.merged_into, 0), c.anonymised_on, c.last_active, c.created_at`
+	c.status, COALESCE(c.merged_into, 0), c.anonymised_on, c.last_active, c.created_at, COALESCE(cu.path, '')`
 
 const cardFrom = ` FROM cards c JOIN org_units su ON su.id = c.site_id LEFT JOIN org_units hu ON hu.id = c.home_unit_id LEFT JOIN org_units cu ON cu.id = c.current_unit_id`
 
@@ -108,7 +124,7 @@ func scanCard(sc interface{ Scan(...any) error }) (Card, error) {
 	var c Card
 	var groups string
 	err := sc.Scan(&c.ID, &c.Number, &c.SiteID, &c.SiteCode, &c.SiteNameZH, &c.SiteNameEN, &c.sitePath, &c.Sex, &c.birth, &c.BirthYear, &c.Ethnicity, &groups,
-		&c.HomeUnitID, &c.HomeNameZH, &c.HomeNameEN, &c.CurrentID, &c.CurrentZH, &c.CurrentEN, &c.Status, &c.MergedInto, &c.Anonymised, &c.LastActive, &c.CreatedAt)
+		&c.HomeUnitID, &c.HomeNameZH, &c.HomeNameEN, &c.CurrentID, &c.CurrentZH, &c.CurrentEN, &c.Status, &c.MergedInto, &c.Anonymised, &c.LastActive, &c.CreatedAt, &c.currentPath)
 	c.Groups = analytics.SplitGroups(groups)
 	return c, err
 }
@@ -135,7 +151,18 @@ func (s *Service) card(ctx context.Context, q store.Queryer, a access.Actor, id 
 	if err != nil {
 		return Card{}, err
 	}
-	c.Identifiable = a.Can(access.IdentifyCards) && c.Anonymised == ""
+	c.Own = c.own(a)
+	c.Identifiable = a.Can(access.IdentifyCards) && c.Anonymised == "" && c.MergedInto == 0
+	if c.Identifiable && !c.own(a) {
+		// The receiving side of a referral sees the person's details once it has accepted it:
+		// the referral consent covers them; a referral only sent does not.
+		var n int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM referrals r JOIN org_units u ON u.id = r.to_unit_id
+			WHERE r.card_id = $1 AND r.status IN ('accepted', 'completed') AND u.path LIKE $2`, id, a.PathPattern()).Scan(&n); err != nil {
+			return Card{}, err
+		}
+		c.Identifiable = n > 0
+	}
 	return c, nil
 }
 
@@ -443,6 +470,9 @@ func (s *Service) Identify(ctx context.Context, a access.Actor, id int64, reason
 		if c.Anonymised != "" || c.MergedInto != 0 {
 			return valid.New("card", "anonymised")
 		}
+		if !c.Identifiable {
+			return access.ErrForbidden
+		}
 		if out, err = s.open(ctx, tx, c); err != nil {
 			return err
 		}
@@ -539,6 +569,9 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in CardI
 		if err != nil {
 			return err
 		}
+		if err := requireOwn(a, old); err != nil {
+			return err
+		}
 		if old.Anonymised != "" || old.MergedInto != 0 {
 			return valid.New("card", "anonymised")
 		}
@@ -610,6 +643,12 @@ func (s *Service) Merge(ctx context.Context, a access.Actor, keepID, dropID int6
 		}
 		drop, err := s.card(ctx, tx, a, dropID)
 		if err != nil {
+			return err
+		}
+		if err := requireOwn(a, keep); err != nil {
+			return err
+		}
+		if err := requireOwn(a, drop); err != nil {
 			return err
 		}
 		if keep.MergedInto != 0 || drop.MergedInto != 0 {

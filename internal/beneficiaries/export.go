@@ -83,7 +83,7 @@ func (s *Service) ExportCards(ctx context.Context, a access.Actor, q CardQuery, 
 		var groups string
 		var r ExportRow
 		if err := rows.Scan(&c.ID, &c.Number, &c.SiteID, &c.SiteCode, &c.SiteNameZH, &c.SiteNameEN, &c.sitePath, &c.Sex, &c.birth, &c.BirthYear, &c.Ethnicity, &groups,
-			&c.HomeUnitID, &c.HomeNameZH, &c.HomeNameEN, &c.CurrentID, &c.CurrentZH, &c.CurrentEN, &c.Status, &c.MergedInto, &c.Anonymised, &c.LastActive, &c.CreatedAt,
+			&c.HomeUnitID, &c.HomeNameZH, &c.HomeNameEN, &c.CurrentID, &c.CurrentZH, &c.CurrentEN, &c.Status, &c.MergedInto, &c.Anonymised, &c.LastActive, &c.CreatedAt, &c.currentPath,
 			&r.Services, &r.FirstService, &r.LastService); err != nil {
 			rows.Close()
 			return nil, err
@@ -99,7 +99,7 @@ func (s *Service) ExportCards(ctx context.Context, a access.Actor, q CardQuery, 
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		for i, c := range cards {
-			if c.Anonymised != "" {
+			if c.Anonymised != "" || !c.own(a) {
 				continue
 			}
 			id, err := s.open(ctx, tx, c)

@@ -40,6 +40,9 @@ func (s *Service) Erase(ctx context.Context, a access.Actor, id int64, reason st
 		if err != nil {
 			return err
 		}
+		if err := requireOwn(a, c); err != nil {
+			return err
+		}
 		if c.Anonymised != "" {
 			return valid.New("card", "anonymised")
 		}

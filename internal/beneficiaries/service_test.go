@@ -286,11 +286,22 @@ func TestReferralsNeedConsent(t *testing.T) {
 		if _, err := w.svc.Respond(ctx, w.caseAH, r2.ID, "accepted", ""); ruleOf(err) != "status:receiving_side" {
 			t.Errorf("sender accepts: %v", err)
 		}
+		// Before accepting, the receiving side sees the card pseudonymous only, and never edits it.
+		if _, err := w.svc.Identify(ctx, w.caseJS, c.ID, "referral"); !errors.Is(err, access.ErrForbidden) {
+			t.Errorf("receiving side identifies before accepting: %v", err)
+		}
+		if _, err := w.svc.Update(ctx, w.caseJS, c.ID, person(w.fd1.ID, "张三", "1990-07-07")); !errors.Is(err, access.ErrForbidden) {
+			t.Errorf("receiving side edits the card: %v", err)
+		}
 		if _, err := w.svc.Respond(ctx, w.caseJS, r2.ID, "completed", ""); ruleOf(err) != "status:transition" {
 			t.Errorf("sent → completed: %v", err)
 		}
 		if got, err := w.svc.Respond(ctx, w.caseJS, r2.ID, "accepted", "see you Monday"); err != nil || got.Status != "accepted" {
 			t.Errorf("accept: %+v %v", got, err)
+		}
+		// Accepted: the referral consent lets the receiving caseworker open the details, logged.
+		if id, err := w.svc.Identify(ctx, w.caseJS, c.ID, "referral"); err != nil || id.Name != "张三" {
+			t.Errorf("receiving side after accepting: %+v %v", id, err)
 		}
 		// Withdrawn consent stops the next referral.
 		cs, _ := w.svc.Consents(ctx, w.caseAH, c.ID)

@@ -60,6 +60,9 @@ func (s *Service) AddConsent(ctx context.Context, a access.Actor, cardID int64, 
 		if err != nil {
 			return err
 		}
+		if err := requireOwn(a, c); err != nil {
+			return err
+		}
 		if c.Anonymised != "" || c.MergedInto != 0 {
 			return valid.New("card", "anonymised")
 		}
@@ -91,6 +94,9 @@ func (s *Service) WithdrawConsent(ctx context.Context, a access.Actor, cardID, c
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.card(ctx, tx, a, cardID)
 		if err != nil {
+			return err
+		}
+		if err := requireOwn(a, c); err != nil {
 			return err
 		}
 		var given, was string

@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"ting/internal/access"
 	"ting/internal/auth"
 	"ting/internal/org"
+	"ting/internal/seal"
 	"ting/internal/store"
 	"ting/internal/store/storetest"
 	"ting/internal/web"
@@ -83,6 +85,17 @@ func buildFixture(t *testing.T, db *store.DB) fixture {
 	return f
 }
 
+// testKeys is the test servers' personal-data keyring: one fixed key, so beneficiary cards
+// can be registered and their protected fields opened, as on a server given a key file.
+func testKeys(t *testing.T) *seal.Keyring {
+	t.Helper()
+	k, err := seal.NewKeyring(map[byte][]byte{1: bytes.Repeat([]byte{0x5a}, seal.KeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 // chromiumPath finds the browser: $CHROMIUM, Debian's /usr/bin/chromium, or chromium on PATH.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
@@ -119,7 +132,7 @@ func withBrowser(t *testing.T, fn func(t *testing.T, e *env)) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := buildFixture(t, db)
 		// Server logs go to the test's output, which go test shows only when a test fails.
-		srv, err := web.New(db, web.Options{Logger: slog.New(slog.NewTextHandler(t.Output(), nil)), Version: "test"})
+		srv, err := web.New(db, web.Options{Logger: slog.New(slog.NewTextHandler(t.Output(), nil)), Version: "test", Keys: testKeys(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

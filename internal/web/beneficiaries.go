@@ -334,6 +334,7 @@ type cardShowData struct {
 	Live                                     bool // neither merged nor anonymised
 	CanEdit, CanMerge, CanRefer, CanOverride bool
 	CanErase, CanLog                         bool
+	CanChange                                bool // edit the card itself and its consents: its own sites only
 	MergedInto                               string // the number of the card this one was merged into
 	F                                        ivForm
 }
@@ -348,7 +349,8 @@ func (h *cardsWeb) showData(r *http.Request, a access.Actor, id int64) (cardShow
 	d := cardShowData{Card: c, Reasons: beneficiaries.AccessReasons, ServiceTypes: beneficiaries.ServiceTypes, Purposes: beneficiaries.Purposes,
 		Givers: beneficiaries.Givers, Kinds: beneficiaries.MeasurementKinds, Today: h.today(), Live: c.MergedInto == 0 && c.Anonymised == "",
 		CanEdit: a.Can(access.EditCards), CanMerge: a.Can(access.MergeCards), CanRefer: a.Can(access.Refer), CanOverride: a.Can(access.OverrideConsent),
-		CanErase: a.Can(access.EraseCards), CanLog: a.Can(access.ViewAccessLog)}
+		CanErase: a.Can(access.EraseCards) && c.Own, CanLog: a.Can(access.ViewAccessLog), CanChange: a.Can(access.EditCards) && c.Own}
+	d.CanMerge = d.CanMerge && c.Own
 	if c.MergedInto != 0 {
 		if k, err := h.svc.Card(ctx, a, c.MergedInto); err == nil {
 			d.MergedInto = k.Number
