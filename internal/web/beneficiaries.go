@@ -334,7 +334,7 @@ type cardShowData struct {
 	Live                                     bool // neither merged nor anonymised
 	CanEdit, CanMerge, CanRefer, CanOverride bool
 	CanErase, CanLog                         bool
-	CanChange                                bool // edit the card itself and its consents: its own sites only
+	CanChange                                bool   // edit the card itself and its consents: its own sites only
 	MergedInto                               string // the number of the card this one was merged into
 	F                                        ivForm
 }

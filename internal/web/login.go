@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"ting/internal/access"
-	"ting/internal/beneficiaries"
 	"ting/internal/auth"
+	"ting/internal/beneficiaries"
 	"ting/internal/org"
 )
 
