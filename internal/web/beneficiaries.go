@@ -51,6 +51,7 @@ func (s *Server) routesCards() {
 	s.handle("POST /referrals/{id}/respond", s.page(h.respond))
 	s.handle("GET /reach", s.page(h.reach))
 	s.handle("GET /reach/export.csv", s.page(h.reachCSV))
+	s.handle("GET /cards/export.csv", s.page(h.cardsCSV))
 	s.handle("GET /reach/drift", s.page(h.drift))
 	s.handle("GET /reach/change", s.page(h.change))
 	s.handle("GET /reach/feedback", s.page(h.feedback))

@@ -586,3 +586,44 @@ func TestCardCatalogFamilies(t *testing.T) {
 		}
 	}
 }
+
+// TestCardsExport: the card export is de-identified by default (no number, no name, birth year
+// only, only people who consented to reporting); identified, it needs a caseworker and a reason
+// and logs every card opened.
+func TestCardsExport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		x := bnSetup(t, db)
+		withConsent := x.bnRegister(t, x.ahCase, x.bnPerson(x.village.ID, "周丽", x.bnYearsAgo(15)))
+		noReporting := x.bnPerson(x.village.ID, "吴静", x.bnYearsAgo(20))
+		noReporting["consent_purpose"] = []string{"services"}
+		noReporting["guardian"] = nil
+		noReporting["consent_given_by"], noReporting["consent_giver"] = []string{"self"}, nil
+		x.bnRegister(t, x.ahCase, noReporting)
+		r := x.ah.get(t, "/cards/export.csv?lang=en")
+		if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("export: %d %q", r.Status, r.Header.Get("Content-Type"))
+		}
+		lines := strings.Split(strings.TrimSpace(r.Body), "\n")
+		if len(lines) != 2 || strings.Contains(r.Body, "周丽") || strings.Contains(r.Body, "吴静") || strings.Contains(r.Body, "-000001") ||
+			!strings.Contains(lines[1], x.bnYearsAgo(15)) || strings.Contains(r.Body, "13800000000") {
+			t.Fatalf("de-identified export:\n%s", r.Body)
+		}
+		if r := x.ah.get(t, "/cards/export.csv?identified=1&reason=export"); r.Status != http.StatusForbidden {
+			t.Errorf("officer's identified export: %d", r.Status)
+		}
+		if r := x.ahCase.get(t, "/cards/export.csv?identified=1&unit="+itoa(x.village.ID)); r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("identified export without reason: %d", r.Status)
+		}
+		r = x.ahCase.get(t, "/cards/export.csv?identified=1&reason=export&unit="+itoa(x.village.ID))
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, "周丽") || strings.Contains(r.Body, "吴静") {
+			t.Fatalf("identified export: %d\n%s", r.Status, r.Body)
+		}
+		var n int
+		if err := db.R.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM card_access_log WHERE card_id = $1 AND reason = 'export'`, withConsent).Scan(&n); err != nil || n != 1 {
+			t.Errorf("identified export logged %d reads (%v)", n, err)
+		}
+		if r := x.js.get(t, "/cards/export.csv"); strings.Contains(r.Body, x.bnYearsAgo(15)) {
+			t.Errorf("Jiangsu exports Anhui's cards:\n%s", r.Body)
+		}
+	})
+}
