@@ -113,6 +113,14 @@ func TestCommands(t *testing.T) {
 	if err := run(ctx, []string{"bench", "progress", "--data=" + t.TempDir(), "--", "-units", "3000", "-indicators", "4", "-months", "6", "-reps", "3"}); err != nil {
 		t.Fatalf("bench progress: %v", err)
 	}
+	// So does the reach benchmark, with cards, services and service-layer batches.
+	if err := run(ctx, []string{"bench", "reach", "--data=" + t.TempDir(), "--", "-units", "3000", "-cards", "2000", "-services", "3",
+		"-reps", "2", "-basereps", "1", "-batches", "1", "-batch", "100"}); err != nil {
+		t.Fatalf("bench reach: %v", err)
+	}
+	if err := run(ctx, []string{"bench", "reach", "--data=" + t.TempDir(), "--", "-cards", "0"}); err == nil {
+		t.Fatal("bench reach accepted -cards 0")
+	}
 	if err := run(ctx, []string{"bench", "sideways"}); !errors.Is(err, errUsage) {
 		t.Fatalf("unknown benchmark: %v", err)
 	}

@@ -1,0 +1,420 @@
+package benchgen
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"ting/internal/access"
+	"ting/internal/analytics"
+	"ting/internal/beneficiaries"
+	"ting/internal/org"
+	"ting/internal/store"
+)
+
+// ReachReport is a reach benchmark run: the data, the service-layer import and the queries,
+// each checked against the SQL baseline.
+type ReachReport struct {
+	ReachGenerated
+	Import    ImportResult
+	Results   []ReachResult
+	AimQuery  bool // every national query: p95 under AimReachP95 and at least AimReachSpeedup times the baseline (p50s)
+	AimBulk   bool // the bulk path (load and rebuild) at least AimImportRate services per second
+	AimImport bool // the service layer at least AimImportRate services per second
+}
+
+// ImportResult times services written through beneficiaries.Service.AddServices, the bitmaps
+// kept in the same transaction.
+type ImportResult struct {
+	Batches  int
+	Size     int
+	Services int64
+	Batch    Timing // per batch
+	Total    time.Duration
+	Rate     float64 // services per second of Total
+}
+
+// ReachQuery is one question asked of the service and of the baseline.
+type ReachQuery struct {
+	Level      string // national, province, county
+	Unit       org.Unit
+	SpanName   string
+	Span       analytics.Span
+	FilterName string
+	Filter     analytics.Filter
+}
+
+// ReachResult is a query's answer and timings.
+type ReachResult struct {
+	ReachQuery
+	People  int64
+	Service Timing // analytics.Count
+	SQL     Timing // ReachBaseline.Count
+	Speedup float64
+}
+
+// RunReach generates (or, with spec.Existing, finds) the data, writes the service-layer
+// batches, measures the queries and prints the report to w.
+func RunReach(ctx context.Context, db *store.DB, spec ReachSpec, w io.Writer) (ReachReport, error) {
+	spec = spec.WithDefaults()
+	var r ReachReport
+	var err error
+	if spec.Existing {
+		r.ReachGenerated, err = ExistingReach(ctx, db)
+	} else {
+		r.ReachGenerated, err = GenerateReach(ctx, db, spec, w)
+	}
+	if err != nil {
+		return r, err
+	}
+	if spec.batches() > 0 {
+		if r.Import, err = ImportReach(ctx, db, spec, w); err != nil {
+			return r, err
+		}
+		if err := settle(ctx, db); err != nil {
+			return r, err
+		}
+	}
+	if r.Results, err = MeasureReach(ctx, db, r.ReachGenerated, spec, w); err != nil {
+		return r, err
+	}
+	r.AimQuery = true
+	for _, res := range r.Results {
+		if res.Level == "national" && (res.Service.P95 >= AimReachP95 || res.Speedup < AimReachSpeedup) {
+			r.AimQuery = false
+		}
+	}
+	r.AimBulk = r.BulkRate >= AimImportRate
+	r.AimImport = r.Import.Rate >= AimImportRate
+	PrintReach(w, r)
+	return r, nil
+}
+
+// settle writes the WAL back into a SQLite database after the service-layer batches, so the
+// measurements do not read through it; PostgreSQL needs nothing (autovacuum sees to the few
+// rows added).
+func settle(ctx context.Context, db *store.DB) error {
+	if db.Dialect != store.SQLite {
+		return nil
+	}
+	return analyze(ctx, db)
+}
+
+// ImportReach writes spec.Batches batches of spec.BatchSize services through
+// beneficiaries.Service.AddServices as the system actor: each to a generated card drawn at
+// random, at the card's community, on a day in the generated period, of a random type. The
+// service's today is 2013-01-01, after every generated day.
+func ImportReach(ctx context.Context, db *store.DB, spec ReachSpec, log io.Writer) (ImportResult, error) {
+	spec = spec.WithDefaults()
+	res := ImportResult{Batches: spec.batches(), Size: spec.BatchSize}
+	var cards int64
+	if err := db.R.QueryRowContext(ctx, "SELECT COUNT(*) FROM cards WHERE dup_key LIKE 'bench-%'").Scan(&cards); err != nil {
+		return res, err
+	}
+	if cards == 0 {
+		return res, fmt.Errorf("no generated cards to add services to")
+	}
+	svc := beneficiaries.New(db, nil)
+	svc.SetToday(func() string { return "2013-01-01" })
+	rng := rand.New(rand.NewPCG(spec.Seed, 0x1a9047))
+	days := reachDays()
+	var ds []time.Duration
+	for b := range res.Batches {
+		ids := make([]int64, spec.BatchSize)
+		for i := range ids {
+			ids[i] = 1 + rng.Int64N(cards)
+		}
+		sites, err := cardSites(ctx, db, ids)
+		if err != nil {
+			return res, err
+		}
+		ins := make([]beneficiaries.ServiceInput, len(ids))
+		for i, id := range ids {
+			ins[i] = beneficiaries.ServiceInput{CardID: id, SiteID: sites[id], Type: reachTypes[rng.IntN(len(reachTypes))], Date: days[rng.IntN(len(days))]}
+		}
+		t := time.Now()
+		got, err := svc.AddServices(ctx, access.System, ins, 0)
+		d := time.Since(t)
+		if err != nil {
+			return res, fmt.Errorf("service-layer batch %d: %w", b+1, err)
+		}
+		if len(got) != len(ins) {
+			return res, fmt.Errorf("service-layer batch %d: %d services written of %d", b+1, len(got), len(ins))
+		}
+		ds = append(ds, d)
+		res.Services += int64(len(ins))
+		res.Total += d
+		fmt.Fprintf(log, "service layer: batch %d of %d services in %s\n", b+1, len(ins), d.Round(time.Millisecond))
+	}
+	res.Batch = timing(ds)
+	res.Rate = rate(res.Services, res.Total)
+	return res, nil
+}
+
+// cardSites reads the communities of cards (rather than generating them again: an existing
+// database need not have been made with this spec's units and seed).
+func cardSites(ctx context.Context, db *store.DB, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
+	for len(uniq) > 0 {
+		n := min(len(uniq), 500)
+		ph := make([]string, n)
+		args := make([]any, n)
+		for i := range n {
+			ph[i], args[i] = "$"+strconv.Itoa(i+1), uniq[i]
+		}
+		err := scanEach(ctx, db.R, func(rows *sql.Rows) error {
+			var id, site int64
+			err := rows.Scan(&id, &site)
+			out[id] = site
+			return err
+		}, `SELECT id, site_id FROM cards WHERE id IN (`+strings.Join(ph, ",")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		uniq = uniq[n:]
+	}
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			return nil, fmt.Errorf("card %d not found", id)
+		}
+	}
+	return out, nil
+}
+
+// ReachQueries are the questions measured: the national unit, the province and the county,
+// each over every span of ReachSpans with every filter of ReachFilters.
+func ReachQueries(g ReachGenerated) []ReachQuery {
+	var out []ReachQuery
+	for _, u := range []struct {
+		level string
+		unit  org.Unit
+	}{{"national", g.National}, {"province", g.Province}, {"county", g.County}} {
+		for _, s := range ReachSpans {
+			for _, f := range ReachFilters {
+				out = append(out, ReachQuery{Level: u.level, Unit: u.unit, SpanName: s.Name, Span: s.Span, FilterName: f.Name, Filter: f.Filter})
+			}
+		}
+	}
+	return out
+}
+
+// MeasureReach times every query of ReachQueries through analytics.Count and through
+// ReachBaseline: one untimed run of each, then spec.Reps and spec.BaseReps timed ones, every
+// answer compared with the others; the first difference is returned as an error.
+func MeasureReach(ctx context.Context, db *store.DB, g ReachGenerated, spec ReachSpec, log io.Writer) ([]ReachResult, error) {
+	spec = spec.WithDefaults()
+	base := ReachBaseline{DB: db}
+	var out []ReachResult
+	for _, q := range ReachQueries(g) {
+		res := ReachResult{ReachQuery: q}
+		var got, want int64
+		var err error
+		service := func() (time.Duration, error) {
+			t := time.Now()
+			got, err = analytics.Count(ctx, db.R, analytics.Unit{ID: q.Unit.ID, Path: q.Unit.Path}, q.Span, q.Filter)
+			return time.Since(t), err
+		}
+		plain := func() (time.Duration, error) {
+			t := time.Now()
+			want, err = base.Count(ctx, q.Unit.Path, q.Span, q.Filter)
+			return time.Since(t), err
+		}
+		check := func() error {
+			if got != want {
+				return fmt.Errorf("%s %s (%s), %s, %s: the service counts %d people, SQL COUNT(DISTINCT) %d",
+					q.Level, q.Unit.Code, q.Unit.Path, q.SpanName, q.FilterName, got, want)
+			}
+			return nil
+		}
+		if _, err := service(); err != nil {
+			return out, err
+		}
+		if _, err := plain(); err != nil {
+			return out, err
+		}
+		if err := check(); err != nil {
+			return out, err
+		}
+		res.People = want
+		if res.Service, err = repeatAtLeast(service, check, spec.Reps, 3, spec.Budget); err != nil {
+			return out, err
+		}
+		if res.SQL, err = repeatAtLeast(plain, check, spec.BaseReps, 1, spec.Budget); err != nil {
+			return out, err
+		}
+		res.Speedup = speedup(res.SQL.P50, res.Service.P50)
+		fmt.Fprintf(log, "%s %s, %s, %s: %d people; service p50 %s p95 %s; SQL p50 %s p95 %s; %.0f×\n", q.Level, q.Unit.Code, q.SpanName, q.FilterName,
+			res.People, ms(res.Service.P50), ms(res.Service.P95), ms(res.SQL.P50), ms(res.SQL.P95), res.Speedup)
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// repeatAtLeast times fn up to reps times, stopping early once budget is spent and it has run
+// atLeast times (or reps, if fewer); check follows every run.
+func repeatAtLeast(fn func() (time.Duration, error), check func() error, reps, atLeast int, budget time.Duration) (Timing, error) {
+	var ds []time.Duration
+	began := time.Now()
+	for len(ds) < reps {
+		d, err := fn()
+		if err != nil {
+			return Timing{}, err
+		}
+		if err := check(); err != nil {
+			return Timing{}, err
+		}
+		ds = append(ds, d)
+		if len(ds) >= min(atLeast, reps) && time.Since(began) > budget {
+			break
+		}
+	}
+	return timing(ds), nil
+}
+
+// ReachBaseline counts the people served the plain way: one SELECT COUNT(DISTINCT card_id) over
+// the services at the units of a subtree (found by their paths) in a span, joined to the cards
+// only when the filter asks about them. It shares no code with internal/analytics.
+//
+// The subtree's units are a subquery (site_id IN (SELECT id FROM org_units WHERE path LIKE …))
+// rather than a join: without statistics SQLite plans the join from the services' date index, so
+// a county's count would read every service of the span (100 times slower than through the
+// sites' index on a million services); the subquery makes it walk services by site on both
+// engines, so the speed-ups reported are against the best plain query, not a bad plan.
+type ReachBaseline struct{ DB *store.DB }
+
+// Count is the number of distinct cards with a service at a unit whose path starts with path,
+// on a day of the span's months, matching the filter. Ages are those reached in the year the
+// span ends or, when no service was recorded as late as the span's last month, in the year of the
+// latest service recorded.
+func (b ReachBaseline) Count(ctx context.Context, path string, s analytics.Span, f analytics.Filter) (int64, error) {
+	from, err := time.Parse("2006-01", s.From)
+	if err != nil {
+		return 0, fmt.Errorf("span from %q: %w", s.From, err)
+	}
+	to, err := time.Parse("2006-01", s.To)
+	if err != nil {
+		return 0, fmt.Errorf("span to %q: %w", s.To, err)
+	}
+	last := to.AddDate(0, 1, -1) // the month's last day
+	args := []any{path + "%", from.Format(time.DateOnly), last.Format(time.DateOnly)}
+	next := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var where []string
+	if len(f.Types) > 0 {
+		ph := make([]string, len(f.Types))
+		for i, t := range f.Types {
+			ph[i] = next(t)
+		}
+		where = append(where, "s.type IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.Sex != "" {
+		where = append(where, "c.sex = "+next(f.Sex))
+	}
+	if f.Aged {
+		year := to.Year()
+		var latest *string
+		if err := b.DB.R.QueryRowContext(ctx, "SELECT MAX(served_on) FROM services").Scan(&latest); err != nil {
+			return 0, err
+		}
+		if latest != nil {
+			l, err := time.Parse(time.DateOnly, *latest)
+			if err != nil {
+				return 0, fmt.Errorf("latest service on %q: %w", *latest, err)
+			}
+			if l.Before(to) { // before the span's last month began
+				year = l.Year()
+			}
+		}
+		where = append(where, "c.birth_year BETWEEN "+next(year-f.AgeMax)+" AND "+next(year-f.AgeMin))
+	}
+	if len(f.Groups) > 0 {
+		ors := make([]string, len(f.Groups))
+		for i, g := range f.Groups {
+			ors[i] = "c.groups LIKE " + next("%,"+g+",%")
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
+	query := "SELECT COUNT(DISTINCT s.card_id) FROM services s"
+	if f.Sex != "" || f.Aged || len(f.Groups) > 0 {
+		query += " JOIN cards c ON c.id = s.card_id"
+	}
+	query += " WHERE s.site_id IN (SELECT id FROM org_units WHERE path LIKE $1) AND s.served_on BETWEEN $2 AND $3"
+	for _, w := range where {
+		query += " AND " + w
+	}
+	var n int64
+	err = b.DB.R.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// PrintReach writes the report as a readable table.
+func PrintReach(w io.Writer, r ReachReport) {
+	c := r.LevelCounts
+	fmt.Fprintf(w, "\nreach benchmark on %s\n", r.Dialect)
+	fmt.Fprintf(w, "network  %s units: %s national, %s provincial, %s municipal, %s county, %s community\n",
+		num(r.Units), num(c[0]), num(c[1]), num(c[2]), num(c[3]), num(c[4]))
+	fmt.Fprintf(w, "data     %s cards, %s services (%.1f per card) from %s to %s of %d types; %s (%s cards registered), %s (%s)\n",
+		num(r.Cards), num(r.Services), float64(r.Services)/float64(max(1, r.Cards)), ReachFrom, ReachTo, len(reachTypes),
+		r.Province.Code, num(r.ProvCards), r.County.Code, num(r.CountyCards))
+	if r.ServicesTime > 0 {
+		fmt.Fprintf(w, "load     units %s · cards %s (%s/s) · services %s (%s/s, %s; secondary indexes built after the rows, %s) · checkpoint/statistics %s · total %s\n",
+			dur(r.UnitsTime), dur(r.CardsTime), num(int64(r.CardsPerSecond)), dur(r.ServicesTime), num(int64(r.ServicesPerSecond)), r.Method,
+			dur(r.IndexesTime), dur(r.AnalyzeTime), dur(r.Elapsed))
+		fmt.Fprintf(w, "bulk     analytics.Rebuild %s (%s services/s); services load and rebuild %s services/s (aim %s: %s)\n",
+			dur(r.RebuildTime), num(int64(r.RebuildRate)), num(int64(r.BulkRate)), num(int64(AimImportRate)), verdict(r.AimBulk))
+	}
+	if r.Import.Batches > 0 {
+		fmt.Fprintf(w, "service  AddServices, %d batches of %s: p50 %s p95 %s per batch, %s services/s with the bitmaps kept in the transaction (aim %s: %s)\n",
+			r.Import.Batches, num(r.Import.Size), ms(r.Import.Batch.P50), ms(r.Import.Batch.P95), num(int64(r.Import.Rate)), num(int64(AimImportRate)), verdict(r.AimImport))
+	}
+	perService := 0.0
+	if r.Services > 0 {
+		perService = float64(r.Index.Bytes) / float64(r.Services)
+	}
+	fmt.Fprintf(w, "index    %s reach bitmaps + %s attribute bitmaps, %s serialised (%.1f bytes per service)", num(r.Index.Bitmaps), num(r.Index.People), mb(r.Index.Bytes), perService)
+	if r.IndexDisk > 0 {
+		fmt.Fprintf(w, "; on disk %s (services with their indexes %s)", mb(r.IndexDisk), mb(r.ServicesDisk))
+	}
+	if r.RebuildHeap > 0 {
+		fmt.Fprintf(w, "; rebuild heap up to %s", mb(int64(r.RebuildHeap)))
+	}
+	if r.PeakRSS > 0 {
+		fmt.Fprintf(w, "; process peak RSS %s", mb(r.PeakRSS))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "unit\tspan\tfilter\tpeople\treps\tp50\tp95\tSQL reps\tSQL p50\tSQL p95\tspeed-up\t\n")
+	for _, res := range r.Results {
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%.0f×\t\n", res.Level, res.Unit.Code, res.SpanName, res.FilterName, num(res.People),
+			res.Service.Reps, ms(res.Service.P50), ms(res.Service.P95), res.SQL.Reps, ms(res.SQL.P50), ms(res.SQL.P95), res.Speedup)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nservice and SQL COUNT(DISTINCT) agree on every repetition of %d queries\n", len(r.Results))
+	fmt.Fprintf(w, "aim (national reach p95 under %s and at least %.0f× the SQL baseline): %s\n", AimReachP95, AimReachSpeedup, verdict(r.AimQuery))
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// mb writes bytes in MB (GB from 10 GB).
+func mb(n int64) string {
+	if n >= 10e9 {
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+}
