@@ -47,6 +47,8 @@ usage:
   ting keys rotate                     re-seal protected fields under the newest key
   ting retention apply [--as-of DATE]  anonymise cards inactive beyond --retention-months
   ting remind [--as-of DATE]           notify (and e-mail, with SMTP set) late and waiting reports
+  ting bench reach [db flags] -- [-units N -cards N -services N …]
+                                       unique-reach benchmark against SQL COUNT(DISTINCT), same run
   ting bench progress [db flags] -- [-units N -indicators N -months N -share F …]
                                        national-scale roll-up benchmark against plain SQL, same run
   ting help
