@@ -23,6 +23,18 @@ type Filter struct {
 	Groups []string // people in any of these target groups
 }
 
+// ParseAgeBand reads an age band as the reports write it: "12-15", or "25+" (up to 200).
+func ParseAgeBand(band string) (lo, hi int, ok bool) {
+	if from, open := strings.CutSuffix(band, "+"); open {
+		n, err := strconv.Atoi(from)
+		return n, 200, err == nil && n >= 0
+	}
+	a, b, found := strings.Cut(band, "-")
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := strconv.Atoi(b)
+	return lo, hi, found && err1 == nil && err2 == nil && lo >= 0 && lo <= hi
+}
+
 // Span is a range of months, 'YYYY-MM' to 'YYYY-MM' inclusive.
 type Span struct{ From, To string }
 

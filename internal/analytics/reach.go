@@ -10,6 +10,7 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -304,7 +305,7 @@ var reachTable = table[key]{
 	args: func(k key) []any { return []any{k.unit, k.period, k.typ, int64(k.shard)} },
 	less: func(a, b key) int {
 		if a.unit != b.unit {
-			return cmp64(a.unit, b.unit)
+			return cmp.Compare(a.unit, b.unit)
 		}
 		if a.period != b.period {
 			return strings.Compare(a.period, b.period)
@@ -312,7 +313,7 @@ var reachTable = table[key]{
 		if a.typ != b.typ {
 			return strings.Compare(a.typ, b.typ)
 		}
-		return cmp64(int64(a.shard), int64(b.shard))
+		return cmp.Compare(int64(a.shard), int64(b.shard))
 	},
 }
 
@@ -323,18 +324,8 @@ var peopleTable = table[attrKey]{
 		if a.attr != b.attr {
 			return strings.Compare(a.attr, b.attr)
 		}
-		return cmp64(int64(a.shard), int64(b.shard))
+		return cmp.Compare(int64(a.shard), int64(b.shard))
 	},
-}
-
-func cmp64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func applyReach(ctx context.Context, tx *sql.Tx, d store.Dialect, c change[key]) error {

@@ -3,9 +3,7 @@ package beneficiaries
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"ting/internal/access"
@@ -247,22 +245,4 @@ func Suppress(total int64, cells []ReachCell) int64 {
 		return -1
 	}
 	return total
-}
-
-// ParseAge reads an age band key ("12-15", "25+") into bounds.
-func ParseAge(key string) (int, int, error) {
-	if lo, ok := strings.CutSuffix(key, "+"); ok {
-		n, err := strconv.Atoi(lo)
-		if err != nil {
-			return 0, 0, errors.New("age")
-		}
-		return n, 200, nil
-	}
-	a, b, ok := strings.Cut(key, "-")
-	lo, err1 := strconv.Atoi(a)
-	hi, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || lo > hi || lo < 0 {
-		return 0, 0, errors.New("age")
-	}
-	return lo, hi, nil
 }

@@ -3,7 +3,6 @@ package results
 import (
 	"context"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"ting/internal/analytics"
@@ -45,7 +44,7 @@ func reachFigure(ctx context.Context, q store.Queryer, ind Indicator, unit org.U
 					return Figure{}, nil
 				}
 			case "age":
-				lo, hi, ok := ageBand(cat)
+				lo, hi, ok := analytics.ParseAgeBand(cat)
 				if !ok {
 					return Figure{}, nil
 				}
@@ -62,19 +61,4 @@ func reachFigure(ctx context.Context, q store.Queryer, ind Indicator, unit org.U
 		return Figure{}, err
 	}
 	return Figure{Value: float64(n), Has: n > 0, Values: int(n)}, nil
-}
-
-// ageBand reads an age category: "12-15" or "25+".
-func ageBand(cat string) (int, int, bool) {
-	if lo, ok := strings.CutSuffix(cat, "+"); ok {
-		n, err := strconv.Atoi(lo)
-		return n, 200, err == nil
-	}
-	a, b, ok := strings.Cut(cat, "-")
-	if !ok {
-		return 0, 0, false
-	}
-	lo, err1 := strconv.Atoi(a)
-	hi, err2 := strconv.Atoi(b)
-	return lo, hi, err1 == nil && err2 == nil && lo <= hi
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ting/internal/access"
+	"ting/internal/analytics"
 	"ting/internal/beneficiaries"
 	"ting/internal/org"
 	"ting/internal/store"
@@ -77,8 +78,8 @@ func (h *cardsWeb) readReach(q url.Values, a access.Actor) reachForm {
 	var es valid.Errors
 	switch {
 	case f.Age != "" && f.Age != "custom":
-		lo, hi, err := beneficiaries.ParseAge(f.Age)
-		if err != nil {
+		lo, hi, ok := analytics.ParseAgeBand(f.Age)
+		if !ok {
 			es.Add("age_band", "age_band")
 		}
 		rq.Aged, rq.AgeMin, rq.AgeMax = true, lo, hi
