@@ -485,22 +485,9 @@ func Existing(ctx context.Context, db *store.DB) (Generated, error) {
 	if g.Province, err = units.Unit(ctx, access.System, prov); err != nil {
 		return g, err
 	}
-	rows, err := db.R.QueryContext(ctx, "SELECT level, COUNT(*) FROM org_units GROUP BY level")
-	if err != nil {
+	if g.LevelCounts, g.Units, err = levelCounts(ctx, db); err != nil {
 		return g, err
 	}
-	for rows.Next() {
-		var l, n int
-		if err := rows.Scan(&l, &n); err != nil {
-			rows.Close()
-			return g, err
-		}
-		if l >= 1 && l <= 5 {
-			g.LevelCounts[l-1] = n
-			g.Units += n
-		}
-	}
-	rows.Close()
 	for _, q := range []struct {
 		dst   *int64
 		query string
@@ -583,4 +570,26 @@ func loadUnits(ctx context.Context, db *store.DB, net *network, noCopy bool) err
 		})
 	})
 	return err
+}
+
+// levelCounts reads how many units each of the five levels holds, and all of them.
+func levelCounts(ctx context.Context, db *store.DB) ([5]int, int, error) {
+	var counts [5]int
+	total := 0
+	rows, err := db.R.QueryContext(ctx, "SELECT level, COUNT(*) FROM org_units GROUP BY level")
+	if err != nil {
+		return counts, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l, n int
+		if err := rows.Scan(&l, &n); err != nil {
+			return counts, 0, err
+		}
+		if l >= 1 && l <= 5 {
+			counts[l-1] = n
+			total += n
+		}
+	}
+	return counts, total, rows.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math"
 	mrand "math/rand/v2"
 	"net/url"
@@ -334,9 +335,16 @@ func TestGenerateAndMeasure(t *testing.T) {
 //
 //	TING_BENCH_NATIONAL=1 TING_TEST_POSTGRES=postgres://… go test -run NationalScale -v -timeout 2h ./internal/benchgen
 func TestNationalScale(t *testing.T) {
-	flags := os.Getenv("TING_BENCH_NATIONAL")
+	scaleTest(t, "TING_BENCH_NATIONAL", "TING_BENCH_SQLITE", "TING_BENCH_POSTGRES", Main)
+}
+
+// scaleTest runs a benchmark's main at the scale its flags variable gives ("1": the defaults),
+// on SQLite and PostgreSQL: fresh databases dropped afterwards, or the SQLite file and the
+// PostgreSQL URL the two other variables name, created or filled and kept.
+func scaleTest(t *testing.T, flagsVar, sqliteVar, postgresVar string, main func(context.Context, *store.DB, []string, io.Writer) error) {
+	flags := os.Getenv(flagsVar)
 	if flags == "" {
-		t.Skip("TING_BENCH_NATIONAL not set")
+		t.Skip(flagsVar + " not set")
 	}
 	args := strings.Fields(flags)
 	if flags == "1" {
@@ -344,7 +352,7 @@ func TestNationalScale(t *testing.T) {
 	}
 	ctx := context.Background()
 	run := func(t *testing.T, db *store.DB) {
-		if err := Main(ctx, db, args, os.Stdout); err != nil {
+		if err := main(ctx, db, args, os.Stdout); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -359,7 +367,7 @@ func TestNationalScale(t *testing.T) {
 		return db
 	}
 	t.Run("sqlite", func(t *testing.T) {
-		if path := os.Getenv("TING_BENCH_SQLITE"); path != "" {
+		if path := os.Getenv(sqliteVar); path != "" {
 			db, err := store.OpenSQLite(ctx, path)
 			run(t, open(t, db, err))
 			return
@@ -367,7 +375,7 @@ func TestNationalScale(t *testing.T) {
 		run(t, storetest.SQLite(t))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		if dsn := os.Getenv("TING_BENCH_POSTGRES"); dsn != "" {
+		if dsn := os.Getenv(postgresVar); dsn != "" {
 			db, err := store.Open(ctx, dsn, "")
 			run(t, open(t, db, err))
 			return

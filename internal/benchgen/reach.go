@@ -637,23 +637,7 @@ func ExistingReach(ctx context.Context, db *store.DB) (ReachGenerated, error) {
 	if g.County, err = units.Unit(ctx, access.System, county); err != nil {
 		return g, err
 	}
-	rows, err := db.R.QueryContext(ctx, "SELECT level, COUNT(*) FROM org_units GROUP BY level")
-	if err != nil {
-		return g, err
-	}
-	for rows.Next() {
-		var l, n int
-		if err := rows.Scan(&l, &n); err != nil {
-			rows.Close()
-			return g, err
-		}
-		if l >= 1 && l <= 5 {
-			g.LevelCounts[l-1] = n
-			g.Units += n
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if g.LevelCounts, g.Units, err = levelCounts(ctx, db); err != nil {
 		return g, err
 	}
 	var bitmaps, attrs int64

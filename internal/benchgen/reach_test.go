@@ -408,46 +408,7 @@ func TestReachBaselineAge(t *testing.T) {
 //
 //	TING_BENCH_REACH="-cards 1000000" TING_TEST_POSTGRES=postgres://… go test -run ReachScale -v -timeout 4h ./internal/benchgen
 func TestReachScale(t *testing.T) {
-	flags := os.Getenv("TING_BENCH_REACH")
-	if flags == "" {
-		t.Skip("TING_BENCH_REACH not set")
-	}
-	args := strings.Fields(flags)
-	if flags == "1" {
-		args = nil
-	}
-	ctx := context.Background()
-	run := func(t *testing.T, db *store.DB) {
-		if err := ReachMain(ctx, db, args, os.Stdout); err != nil {
-			t.Fatal(err)
-		}
-	}
-	open := func(t *testing.T, db *store.DB, err error) *store.DB {
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
-	t.Run("sqlite", func(t *testing.T) {
-		if path := os.Getenv("TING_BENCH_REACH_SQLITE"); path != "" {
-			db, err := store.OpenSQLite(ctx, path)
-			run(t, open(t, db, err))
-			return
-		}
-		run(t, storetest.SQLite(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		if dsn := os.Getenv("TING_BENCH_REACH_POSTGRES"); dsn != "" {
-			db, err := store.Open(ctx, dsn, "")
-			run(t, open(t, db, err))
-			return
-		}
-		run(t, storetest.Postgres(t))
-	})
+	scaleTest(t, "TING_BENCH_REACH", "TING_BENCH_REACH_SQLITE", "TING_BENCH_REACH_POSTGRES", ReachMain)
 }
 
 // Benchmarks. One data set per database for the whole run: 20,000 units and TING_BENCH_CARDS
