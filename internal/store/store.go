@@ -25,6 +25,28 @@ const (
 	Postgres Dialect = "postgres"
 )
 
+// Bind writes a statement's $1, $2… placeholders as the dialect numbers them best. SQLite reads
+// "$1" as a parameter name and looks names up in a list, so a statement of thousands of
+// parameters (a multi-row write) spends most of its time there; "?1" is its plain numbered
+// form. Statements hold no '$' other than placeholders.
+func (d Dialect) Bind(query string) string {
+	if d != SQLite || !strings.Contains(query, "$") {
+		return query
+	}
+	return strings.ReplaceAll(query, "$", "?")
+}
+
+// Rows is how many rows of perRow parameters one multi-row statement should bind. The SQLite
+// driver looks up every parameter's name in a list, a cost that grows with the square of the
+// parameters in a statement; a few hundred is its sweet spot. PostgreSQL takes thousands.
+func (d Dialect) Rows(perRow int) int {
+	limit := 4000
+	if d == SQLite {
+		limit = 400
+	}
+	return max(1, limit/max(1, perRow))
+}
+
 // DB is the handle every domain package takes. W is the writer; R serves reads. On PostgreSQL
 // both are the same pool; on SQLite W is a single connection so writers queue in Go rather than
 // fight over the file lock.
@@ -77,9 +99,16 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // processes instead of failing.
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_time_format=sqlite"
 
+// SQLite's page cache is 2 MB a connection by default; a write into the indexes of a table of
+// millions of services then reads most of its pages from the file again. The writer keeps up
+// to 256 MB, each reader 64 MB (the cache grows only as pages are used). The writer keeps its
+// statement journals (every multi-row write in a transaction has one) in memory, not in a
+// temporary file.
+const sqliteWriterCache, sqliteReaderCache = "&_pragma=cache_size(-262144)&_pragma=temp_store(2)", "&_pragma=cache_size(-65536)"
+
 // OpenSQLite opens the SQLite file at path with one writer connection and a reader pool.
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
-	w, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+sqliteWriterCache+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
@@ -88,7 +117,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+sqliteReaderCache+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite reader: %w", err)

@@ -90,3 +90,25 @@ func TestStore(t *testing.T) {
 		}
 	})
 }
+
+func TestBind(t *testing.T) {
+	q := "SELECT a FROM t WHERE a = $1 AND b IN ($2, $10)"
+	if got := store.SQLite.Bind(q); got != "SELECT a FROM t WHERE a = ?1 AND b IN (?2, ?10)" {
+		t.Errorf("sqlite: %s", got)
+	}
+	if got := store.Postgres.Bind(q); got != q {
+		t.Errorf("postgres: %s", got)
+	}
+}
+
+func TestRows(t *testing.T) {
+	if n := store.SQLite.Rows(10); n != 40 {
+		t.Errorf("sqlite: %d rows of 10", n)
+	}
+	if n := store.Postgres.Rows(10); n != 400 {
+		t.Errorf("postgres: %d rows of 10", n)
+	}
+	if n := store.SQLite.Rows(1000); n != 1 {
+		t.Errorf("sqlite: %d rows of 1000", n)
+	}
+}
