@@ -18,7 +18,7 @@ func analytics(ctx context.Context, args []string) error {
 	cfg := config.Register(fs)
 	verify := fs.Bool("verify", false, "after rebuilding, prove the aggregates equal a recomputation from the records")
 	if len(args) == 0 {
-		return fmt.Errorf("%w: analytics needs a subcommand (rebuild, verify)", errUsage)
+		return fmt.Errorf("%w: analytics needs a subcommand (rebuild, verify, fold)", errUsage)
 	}
 	sub := args[0]
 	if err := fs.Parse(args[1:]); err != nil {
@@ -64,7 +64,14 @@ func analytics(ctx context.Context, args []string) error {
 		return nil
 	case "verify":
 		return check()
+	case "fold":
+		n, err := reach.FoldAll(ctx, db, reach.FoldBatch(db.Dialect))
+		if err != nil {
+			return err
+		}
+		fmt.Printf("reach: %d pending services folded into the bitmaps\n", n)
+		return nil
 	default:
-		return fmt.Errorf("%w: analytics: unknown subcommand %q (rebuild, verify)", errUsage, sub)
+		return fmt.Errorf("%w: analytics: unknown subcommand %q (rebuild, verify, fold)", errUsage, sub)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"ting/internal/access"
+	reach "ting/internal/analytics"
 	"ting/internal/auth"
 	"ting/internal/config"
 	"ting/internal/demo"
@@ -43,6 +44,8 @@ usage:
   ting analytics rebuild [--verify]    recompute the derived aggregates from the records
                                        (--verify: then prove they equal a fresh recomputation)
   ting analytics verify                compare the kept aggregates with a recomputation
+  ting analytics fold                  fold services imported in large batches into the reach
+                                       bitmaps now (the server does it in the background)
   ting keys add                        add a new personal-data key version to the key file
   ting keys rotate                     re-seal protected fields under the newest key
   ting retention apply [--as-of DATE]  anonymise cards inactive beyond --retention-months
@@ -183,6 +186,9 @@ func serve(ctx context.Context, args []string) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	go srv.PurgeSessions(ctx, time.Hour)
 	go remindDaily(ctx, db, cfg, asOf, log)
+	// Services imported in large batches wait in the reach change sequence (counted exactly
+	// all the while) until folded into the bitmaps here.
+	go reach.RunFolder(ctx, db, 2*time.Second, reach.FoldBatch(db.Dialect), func(err error) { log.Error("folding imported services into the reach bitmaps", "err", err) })
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("ting listening", "url", "http://"+ln.Addr().String(), "database", db.Dialect)

@@ -71,6 +71,9 @@ func TestCommands(t *testing.T) {
 	if err := run(ctx, []string{"analytics", "verify", data}); err != nil {
 		t.Fatal(err)
 	}
+	if err := run(ctx, []string{"analytics", "fold", data}); err != nil {
+		t.Fatal(err)
+	}
 	if res, err := db.W.ExecContext(ctx, "UPDATE value_rollups SET n = n + 1 WHERE unit_id IN (SELECT id FROM org_units WHERE parent_id IS NULL)"); err != nil {
 		t.Fatal(err)
 	} else if n, _ := res.RowsAffected(); n == 0 {

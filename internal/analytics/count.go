@@ -70,7 +70,7 @@ func Count(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (int6
 	if depthOf(u.Path) > MaxDepth {
 		return SQLCount(ctx, q, u.Path, s, f)
 	}
-	people, err := Reach(ctx, q, u.ID, s, f)
+	people, err := Reach(ctx, q, u, s, f)
 	if err != nil {
 		return 0, err
 	}
@@ -81,10 +81,17 @@ func Count(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (int6
 	return n, nil
 }
 
-// Reach is the set of people Count counts, per shard, for a unit that keeps bitmaps.
-func Reach(ctx context.Context, q store.Queryer, unitID int64, s Span, f Filter) (map[uint32]*roaring.Bitmap, error) {
+// Reach is the set of people Count counts, per shard, for a unit that keeps bitmaps: those of
+// its bitmaps and those of the services still pending (see Defer).
+func Reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (map[uint32]*roaring.Bitmap, error) {
+	// The pending services first: a fold committing between the two reads then only makes a
+	// person counted from both, never from neither.
+	pending := map[uint32]*roaring.Bitmap{}
+	if err := pendingPeople(ctx, q, u, s, f.Types, pending); err != nil {
+		return nil, err
+	}
 	where, args := periodWhere(s, 2)
-	args = append([]any{unitID}, args...)
+	args = append([]any{u.ID}, args...)
 	types := []string{""}
 	if len(f.Types) > 0 {
 		types = f.Types
@@ -108,6 +115,13 @@ func Reach(ctx context.Context, q store.Queryer, unitID int64, s Span, f Filter)
 			out[sh] = bs[0]
 		} else {
 			out[sh] = roaring.FastOr(bs...)
+		}
+	}
+	for sh, b := range pending {
+		if have := out[sh]; have != nil {
+			out[sh] = roaring.Or(have, b)
+		} else {
+			out[sh] = b
 		}
 	}
 	if f.Sex == "" && !f.Aged && len(f.Groups) == 0 || len(out) == 0 {

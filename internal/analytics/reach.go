@@ -5,8 +5,10 @@
 // of a few bitmaps intersected with a few others, never a scan of services.
 //
 // The bitmaps are kept in the transaction of every write that changes them (Add, Refresh,
-// SetPerson, unit moves) and can be rebuilt from the source tables (Rebuild) and proved equal to
-// them and to SQL COUNT(DISTINCT) (Verify). The source is the services and cards tables.
+// SetPerson, unit moves), except large imports, which list their services in a change sequence
+// (Defer) that Fold merges later and every count adds meanwhile (pending.go). They can be
+// rebuilt from the source tables (Rebuild, shard by shard) and proved equal to them and to SQL
+// COUNT(DISTINCT) (Verify). The source is the services and cards tables.
 package analytics
 
 import (
@@ -109,13 +111,8 @@ func paths(ctx context.Context, q store.Queryer, ids []int64) (map[int64]string,
 	out := map[int64]string{}
 	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
 	for len(uniq) > 0 {
-		n := min(len(uniq), 200)
-		args := make([]any, n)
-		ph := make([]string, n)
-		for i := range n {
-			args[i], ph[i] = uniq[i], "$"+strconv.Itoa(i+1)
-		}
-		rows, err := q.QueryContext(ctx, `SELECT id, path FROM org_units WHERE id IN (`+strings.Join(ph, ",")+`)`, args...)
+		n := min(len(uniq), 5000)
+		rows, err := q.QueryContext(ctx, `SELECT id, path FROM org_units WHERE id IN (`+ints(uniq[:n], ",")+`)`)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +143,10 @@ func newChange[K comparable]() change[K] {
 	return change[K]{add: map[K]*roaring.Bitmap{}, remove: map[K]*roaring.Bitmap{}}
 }
 
-func (c change[K]) set(m map[K]*roaring.Bitmap, k K, id int64) {
+func (c change[K]) set(m map[K]*roaring.Bitmap, k K, id int64) { addBit(m, k, id) }
+
+// addBit puts a person in the bitmap of a key, creating it.
+func addBit[K comparable](m map[K]*roaring.Bitmap, k K, id int64) {
 	b := m[k]
 	if b == nil {
 		b = roaring.New()
@@ -196,7 +196,37 @@ func Refresh(ctx context.Context, tx *sql.Tx, d store.Dialect, gone []Served) er
 	if err != nil {
 		return err
 	}
-	// The keys each card is still in, from its remaining services.
+	// Every bitmap the services were in is rewritten (unchanged where the person stays). On
+	// PostgreSQL they are locked before the remaining services are read, so a concurrent Add or
+	// fold of another service of the same person has either committed (and is read below) or
+	// waits and adds its bit after this.
+	c := newChange[key]()
+	for _, s := range gone {
+		if path, ok := ps[s.Unit]; ok {
+			keysOf(path, s.Card, s.Date, s.Type, func(k key) {
+				if c.remove[k] == nil {
+					c.remove[k] = roaring.New()
+				}
+			})
+		}
+	}
+	if d == store.Postgres {
+		keys := slices.SortedFunc(func(yield func(key) bool) {
+			for k := range c.remove {
+				if !yield(k) {
+					return
+				}
+			}
+		}, reachTable.less)
+		batch := d.Rows(len(reachTable.cols))
+		for start := 0; start < len(keys); start += batch {
+			if _, err := readLocked(ctx, tx, d, reachTable, keys[start:min(len(keys), start+batch)], true); err != nil {
+				return err
+			}
+		}
+	}
+	// The keys each card is still in, from its remaining services already folded (a pending
+	// one adds its bits when folded).
 	still := map[int64]map[key]bool{}
 	ids := slices.Sorted(func(yield func(int64) bool) {
 		for id := range cards {
@@ -206,14 +236,9 @@ func Refresh(ctx context.Context, tx *sql.Tx, d store.Dialect, gone []Served) er
 		}
 	})
 	for len(ids) > 0 {
-		n := min(len(ids), 200)
-		args := make([]any, n)
-		ph := make([]string, n)
-		for i := range n {
-			args[i], ph[i] = ids[i], "$"+strconv.Itoa(i+1)
-		}
+		n := min(len(ids), 5000)
 		rows, err := tx.QueryContext(ctx, `SELECT s.card_id, s.served_on, s.type, u.path FROM services s JOIN org_units u ON u.id = s.site_id
-			WHERE s.card_id IN (`+strings.Join(ph, ",")+`)`, args...)
+			WHERE s.card_id IN (`+ints(ids[:n], ",")+`) AND NOT EXISTS (SELECT 1 FROM reach_pending rp WHERE rp.service_id = s.id)`)
 		if err != nil {
 			return err
 		}
@@ -237,7 +262,6 @@ func Refresh(ctx context.Context, tx *sql.Tx, d store.Dialect, gone []Served) er
 		}
 		ids = ids[n:]
 	}
-	c := newChange[key]()
 	for _, s := range gone {
 		path, ok := ps[s.Unit]
 		if !ok {
@@ -295,6 +319,7 @@ func AddPeople(ctx context.Context, tx *sql.Tx, d store.Dialect, people []Person
 type table[K comparable] struct {
 	name   string
 	cols   []string
+	types  []string // the columns' PostgreSQL types
 	args   func(K) []any
 	counts bool // keeps a "people" column
 	less   func(a, b K) int
@@ -302,7 +327,8 @@ type table[K comparable] struct {
 
 var reachTable = table[key]{
 	name: "reach_bitmaps", cols: []string{"unit_id", "period", "service_type", "shard"}, counts: true,
-	args: func(k key) []any { return []any{k.unit, k.period, k.typ, int64(k.shard)} },
+	types: []string{"bigint", "text", "text", "integer"},
+	args:  func(k key) []any { return []any{k.unit, k.period, k.typ, int64(k.shard)} },
 	less: func(a, b key) int {
 		if a.unit != b.unit {
 			return cmp.Compare(a.unit, b.unit)
@@ -318,7 +344,7 @@ var reachTable = table[key]{
 }
 
 var peopleTable = table[attrKey]{
-	name: "reach_people", cols: []string{"attr", "shard"},
+	name: "reach_people", cols: []string{"attr", "shard"}, types: []string{"text", "integer"},
 	args: func(k attrKey) []any { return []any{k.attr, int64(k.shard)} },
 	less: func(a, b attrKey) int {
 		if a.attr != b.attr {
@@ -329,17 +355,18 @@ var peopleTable = table[attrKey]{
 }
 
 func applyReach(ctx context.Context, tx *sql.Tx, d store.Dialect, c change[key]) error {
-	return apply(ctx, tx, d, reachTable, c)
+	return apply(ctx, tx, d, reachTable, c, true)
 }
 
 func applyPeople(ctx context.Context, tx *sql.Tx, d store.Dialect, c change[attrKey]) error {
-	return apply(ctx, tx, d, peopleTable, c)
+	return apply(ctx, tx, d, peopleTable, c, true)
 }
 
 // apply reads the bitmaps a change touches (locking them on PostgreSQL, where writers run
 // concurrently; SQLite has one writer), applies it, and writes them back: deleted when empty.
 // Keys are taken in order so two writers never wait on each other in opposite orders.
-func apply[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t table[K], c change[K]) error {
+// rowLocks is false when the caller holds the whole table (a fold on PostgreSQL).
+func apply[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t table[K], c change[K], rowLocks bool) error {
 	touched := map[K]bool{}
 	for k := range c.add {
 		touched[k] = true
@@ -355,80 +382,15 @@ func apply[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t tab
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, t.less)
-	nc := len(t.cols)
-	const batch = 100
+	batch := d.Rows(len(t.cols))
 	for start := 0; start < len(keys); start += batch {
 		chunk := keys[start:min(len(keys), start+batch)]
-		tuples := make([]string, len(chunk))
-		conds := make([]string, len(chunk))
-		var args []any
-		for i, k := range chunk {
-			ph := make([]string, nc)
-			eq := make([]string, nc)
-			for j := range nc {
-				ph[j] = "$" + strconv.Itoa(i*nc+j+1)
-				eq[j] = t.cols[j] + " = " + ph[j]
-			}
-			tuples[i] = "(" + strings.Join(ph, ",") + ")"
-			conds[i] = "(" + strings.Join(eq, " AND ") + ")"
-			args = append(args, t.args(k)...)
-		}
-		cols := strings.Join(t.cols, ", ")
-		lock := ""
-		if d == store.Postgres {
-			// A row that does not exist cannot be locked: create the missing ones empty first
-			// (a concurrent creator makes this wait for its commit), then lock them all.
-			empty := ", people, bits) VALUES "
-			if !t.counts {
-				empty = ", bits) VALUES "
-			}
-			vals := make([]string, len(chunk))
-			for i, tu := range tuples {
-				if t.counts {
-					vals[i] = strings.TrimSuffix(tu, ")") + ", 0, ''::bytea)"
-				} else {
-					vals[i] = strings.TrimSuffix(tu, ")") + ", ''::bytea)"
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.name+` (`+cols+empty+strings.Join(vals, ",")+` ON CONFLICT DO NOTHING`, args...); err != nil {
-				return fmt.Errorf("reach: reserve %s: %w", t.name, err)
-			}
-			lock = " ORDER BY " + cols + " FOR UPDATE"
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+cols+`, bits FROM `+t.name+` WHERE `+strings.Join(conds, " OR ")+lock, args...)
+		stored, err := readLocked(ctx, tx, d, t, chunk, rowLocks)
 		if err != nil {
-			return fmt.Errorf("reach: read %s: %w", t.name, err)
-		}
-		stored := map[K]*roaring.Bitmap{}
-		for rows.Next() {
-			dest := make([]any, nc+1)
-			vals := make([]any, nc)
-			for j := range nc {
-				dest[j] = &vals[j]
-			}
-			var bits []byte
-			dest[nc] = &bits
-			if err := rows.Scan(dest...); err != nil {
-				rows.Close()
-				return err
-			}
-			k, ok := matchKey(chunk, t, vals)
-			if !ok {
-				continue
-			}
-			b := roaring.New()
-			if len(bits) > 0 {
-				if err := b.UnmarshalBinary(bits); err != nil {
-					rows.Close()
-					return fmt.Errorf("reach: %s: stored bitmap does not decode: %w", t.name, err)
-				}
-			}
-			stored[k] = b
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
+		var put []row[K]
+		var drop []K
 		for _, k := range chunk {
 			b := stored[k]
 			existed := b != nil
@@ -441,98 +403,228 @@ func apply[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t tab
 			if r := c.remove[k]; r != nil {
 				b.AndNot(r)
 			}
-			where := make([]string, nc)
-			for j, col := range t.cols {
-				where[j] = col + " = $" + strconv.Itoa(j+1)
-			}
-			kargs := t.args(k)
 			if b.IsEmpty() {
 				if existed || d == store.Postgres {
-					if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.name+` WHERE `+strings.Join(where, " AND "), kargs...); err != nil {
-						return err
-					}
+					drop = append(drop, k)
 				}
 				continue
 			}
-			b.RunOptimize()
-			data, err := b.MarshalBinary()
-			if err != nil {
-				return err
-			}
-			if existed || d == store.Postgres {
-				set := "bits = $" + strconv.Itoa(nc+1)
-				xargs := append(kargs, data)
-				if t.counts {
-					set += ", people = $" + strconv.Itoa(nc+2)
-					xargs = append(xargs, int64(b.GetCardinality()))
-				}
-				if _, err := tx.ExecContext(ctx, `UPDATE `+t.name+` SET `+set+` WHERE `+strings.Join(where, " AND "), xargs...); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := insertBitmap(ctx, tx, t, kargs, b, data); err != nil {
-				return err
-			}
+			put = append(put, row[K]{k, b})
+		}
+		if err := deleteRows(ctx, tx, d, t, drop); err != nil {
+			return err
+		}
+		if _, err := writeRows(ctx, tx, d, t, put, true); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func insertBitmap[K comparable](ctx context.Context, tx *sql.Tx, t table[K], kargs []any, b *roaring.Bitmap, data []byte) error {
+// readLocked reads the stored bitmaps of keys; on PostgreSQL it locks their rows, in key order
+// (keys must be sorted), first creating empty the rows that do not exist yet (a row that does
+// not exist cannot be locked; a concurrent creator makes this wait for its commit).
+func readLocked[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t table[K], keys []K, rowLocks bool) (map[K]*roaring.Bitmap, error) {
 	nc := len(t.cols)
-	ph := make([]string, 0, nc+2)
-	for j := range nc + 1 {
-		ph = append(ph, "$"+strconv.Itoa(j+1))
-	}
-	cols := strings.Join(t.cols, ", ") + ", bits"
-	args := append(kargs, data)
-	if t.counts {
-		cols += ", people"
-		ph = append(ph, "$"+strconv.Itoa(nc+2))
-		args = append(args, int64(b.GetCardinality()))
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO `+t.name+` (`+cols+`) VALUES (`+strings.Join(ph, ",")+`)`, args...)
-	return err
-}
-
-// matchKey finds the key of a scanned row among the chunk's keys by comparing bound values.
-func matchKey[K comparable](chunk []K, t table[K], vals []any) (K, bool) {
-	for _, k := range chunk {
-		a := t.args(k)
-		same := true
-		for j := range a {
-			if !sameValue(a[j], vals[j]) {
-				same = false
-				break
+	byKey := make(map[string]K, len(keys))
+	cols := strings.Join(t.cols, ", ")
+	var query string
+	var args []any
+	if d == store.Postgres {
+		// The keys as one array per column, joined to the table: one statement, a few
+		// parameters and an index lookup per key, whatever the number of keys.
+		arrays := make([]any, nc)
+		for _, k := range keys {
+			ka := t.args(k)
+			byKey[signature(ka)] = k
+			for j, v := range ka {
+				switch x := v.(type) {
+				case int64:
+					a, _ := arrays[j].([]int64)
+					arrays[j] = append(a, x)
+				case string:
+					a, _ := arrays[j].([]string)
+					arrays[j] = append(a, x)
+				}
 			}
 		}
-		if same {
-			return k, true
+		params := make([]string, nc)
+		alias := make([]string, nc)
+		on := make([]string, nc)
+		bcols := make([]string, nc)
+		for j, col := range t.cols {
+			params[j] = "$" + strconv.Itoa(j+1) + "::" + t.types[j] + "[]"
+			alias[j] = "k" + strconv.Itoa(j)
+			on[j] = "b." + col + " = k.k" + strconv.Itoa(j)
+			bcols[j] = "b." + col
 		}
+		args = arrays
+		keysFrom := `unnest(` + strings.Join(params, ", ") + `) AS k(` + strings.Join(alias, ", ") + `)`
+		query = `SELECT ` + strings.Join(bcols, ", ") + `, b.bits FROM ` + t.name + ` b JOIN ` + keysFrom + ` ON ` + strings.Join(on, " AND ")
+		if rowLocks {
+			// A row that does not exist cannot be locked: create the missing ones empty first
+			// (a concurrent creator makes this wait for its commit), then lock them all.
+			empty := "''::bytea"
+			into := cols + ", bits"
+			if t.counts {
+				empty, into = "0, ''::bytea", cols+", people, bits"
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.name+` (`+into+`) SELECT k.*, `+empty+` FROM `+keysFrom+` ON CONFLICT DO NOTHING`, args...); err != nil {
+				return nil, fmt.Errorf("reach: reserve %s: %w", t.name, err)
+			}
+			query += ` ORDER BY ` + strings.Join(bcols, ", ") + ` FOR UPDATE OF b`
+		}
+	} else {
+		conds := make([]string, len(keys))
+		for i, k := range keys {
+			eq := make([]string, nc)
+			for j := range nc {
+				eq[j] = t.cols[j] + " = $" + strconv.Itoa(i*nc+j+1)
+			}
+			conds[i] = "(" + strings.Join(eq, " AND ") + ")"
+			ka := t.args(k)
+			byKey[signature(ka)] = k
+			args = append(args, ka...)
+		}
+		query = d.Bind(`SELECT ` + cols + `, bits FROM ` + t.name + ` WHERE ` + strings.Join(conds, " OR "))
 	}
-	var zero K
-	return zero, false
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reach: read %s: %w", t.name, err)
+	}
+	defer rows.Close()
+	stored := map[K]*roaring.Bitmap{}
+	dest := make([]any, nc+1)
+	vals := make([]any, nc)
+	for j := range nc {
+		dest[j] = &vals[j]
+	}
+	for rows.Next() {
+		var bits []byte
+		dest[nc] = &bits
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		k, ok := byKey[signature(vals)]
+		if !ok {
+			continue
+		}
+		b := roaring.New()
+		if len(bits) > 0 {
+			if err := b.UnmarshalBinary(bits); err != nil {
+				return nil, fmt.Errorf("reach: %s: stored bitmap does not decode: %w", t.name, err)
+			}
+		}
+		stored[k] = b
+	}
+	return stored, rows.Err()
 }
 
-func sameValue(want, got any) bool {
-	switch w := want.(type) {
-	case int64:
-		switch g := got.(type) {
+// signature writes a key's column values as one string, the same whether they are the values
+// bound or the values scanned (which drivers return as int64, int32, string or []byte).
+func signature(vals []any) string {
+	var sb strings.Builder
+	for _, v := range vals {
+		switch x := v.(type) {
 		case int64:
-			return w == g
+			sb.WriteString(strconv.FormatInt(x, 10))
 		case int32:
-			return w == int64(g)
-		}
-	case string:
-		switch g := got.(type) {
+			sb.WriteString(strconv.FormatInt(int64(x), 10))
 		case string:
-			return w == g
+			sb.WriteString(x)
 		case []byte:
-			return w == string(g)
+			sb.Write(x)
+		default:
+			fmt.Fprint(&sb, x)
+		}
+		sb.WriteByte(0)
+	}
+	return sb.String()
+}
+
+// row is one bitmap to store under its key.
+type row[K comparable] struct {
+	key  K
+	bits *roaring.Bitmap
+}
+
+// writeRows stores bitmaps, many rows per statement: inserted, or with upsert replacing the
+// stored ones of the same keys. It returns the bytes written.
+func writeRows[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t table[K], rows []row[K], upsert bool) (int64, error) {
+	nc := len(t.cols)
+	cols := strings.Join(t.cols, ", ") + ", bits"
+	set := " ON CONFLICT (" + strings.Join(t.cols, ", ") + ") DO UPDATE SET bits = excluded.bits"
+	if t.counts {
+		cols += ", people"
+		set += ", people = excluded.people"
+	}
+	if !upsert {
+		set = ""
+	}
+	width := nc + 1
+	if t.counts {
+		width++
+	}
+	var size int64
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), d.Rows(width))]
+		rows = rows[len(chunk):]
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO " + t.name + " (" + cols + ") VALUES ")
+		args := make([]any, 0, len(chunk)*width)
+		for i, r := range chunk {
+			r.bits.RunOptimize()
+			data, err := r.bits.MarshalBinary()
+			if err != nil {
+				return 0, err
+			}
+			size += int64(len(data))
+			args = append(args, t.args(r.key)...)
+			args = append(args, data)
+			if t.counts {
+				args = append(args, int64(r.bits.GetCardinality()))
+			}
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString("(")
+			for j := range width {
+				if j > 0 {
+					sb.WriteString(",")
+				}
+				sb.WriteString("$" + strconv.Itoa(i*width+j+1))
+			}
+			sb.WriteString(")")
+		}
+		sb.WriteString(set)
+		if _, err := tx.ExecContext(ctx, d.Bind(sb.String()), args...); err != nil {
+			return 0, fmt.Errorf("reach: write %s: %w", t.name, err)
 		}
 	}
-	return false
+	return size, nil
+}
+
+// deleteRows removes stored bitmaps by key.
+func deleteRows[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t table[K], keys []K) error {
+	nc := len(t.cols)
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), d.Rows(nc))]
+		keys = keys[len(chunk):]
+		conds := make([]string, len(chunk))
+		args := make([]any, 0, len(chunk)*nc)
+		for i, k := range chunk {
+			eq := make([]string, nc)
+			for j, col := range t.cols {
+				eq[j] = col + " = $" + strconv.Itoa(i*nc+j+1)
+			}
+			conds[i] = "(" + strings.Join(eq, " AND ") + ")"
+			args = append(args, t.args(k)...)
+		}
+		if _, err := tx.ExecContext(ctx, d.Bind(`DELETE FROM `+t.name+` WHERE `+strings.Join(conds, " OR ")), args...); err != nil {
+			return fmt.Errorf("reach: delete %s: %w", t.name, err)
+		}
+	}
+	return nil
 }
 
 func init() { org.OnMove(moveReach) }
@@ -541,7 +633,13 @@ func init() { org.OnMove(moveReach) }
 // (not the common ones, whose subtree keeps the same people) are recomputed from the services.
 // org calls it in the move's transaction, with the descendants' paths already re-rooted and the
 // unit's own row not yet.
-func moveReach(ctx context.Context, tx *sql.Tx, u org.Unit, oldPath string) error {
+func moveReach(ctx context.Context, tx *sql.Tx, d store.Dialect, u org.Unit, oldPath string) error {
+	// Pending services are folded first, under the paths as they stand (the moving unit's own
+	// services under its old ancestors): the ancestors recomputed below are then rewritten from
+	// the services, and the others are the same under the old and the new paths.
+	if _, err := fold(ctx, tx, d, 0); err != nil {
+		return err
+	}
 	oldUp, newUp := indexed(oldPath), indexed(u.Path)
 	common := 0
 	for common < len(oldUp) && common < len(newUp) && oldUp[common] == newUp[common] {
@@ -549,14 +647,14 @@ func moveReach(ctx context.Context, tx *sql.Tx, u org.Unit, oldPath string) erro
 	}
 	for _, a := range oldUp[common:] {
 		if a != u.ID {
-			if err := recompute(ctx, tx, a, u.ID, 0); err != nil {
+			if err := recompute(ctx, tx, d, a, u.ID, 0); err != nil {
 				return err
 			}
 		}
 	}
 	for _, a := range newUp[common:] {
 		if a != u.ID {
-			if err := recompute(ctx, tx, a, 0, u.ID); err != nil {
+			if err := recompute(ctx, tx, d, a, 0, u.ID); err != nil {
 				return err
 			}
 		}
@@ -566,7 +664,7 @@ func moveReach(ctx context.Context, tx *sql.Tx, u org.Unit, oldPath string) erro
 
 // recompute rebuilds one unit's bitmaps from the services in its subtree, leaving out the unit
 // exclude and putting in the unit include (a moving unit whose own path is not yet updated).
-func recompute(ctx context.Context, tx *sql.Tx, unitID, exclude, include int64) error {
+func recompute(ctx context.Context, tx *sql.Tx, d store.Dialect, unitID, exclude, include int64) error {
 	var path string
 	if err := tx.QueryRowContext(ctx, `SELECT path FROM org_units WHERE id = $1`, unitID).Scan(&path); err != nil {
 		return err
@@ -586,12 +684,7 @@ func recompute(ctx context.Context, tx *sql.Tx, unitID, exclude, include int64) 
 		}
 		keysOf("/"+strconv.FormatInt(unitID, 10)+"/", card, date, typ, func(k key) {
 			k.unit = unitID
-			b := want[k]
-			if b == nil {
-				b = roaring.New()
-				want[k] = b
-			}
-			b.Add(uint32(card))
+			addBit(want, k, card)
 		})
 	}
 	rows.Close()
@@ -601,29 +694,20 @@ func recompute(ctx context.Context, tx *sql.Tx, unitID, exclude, include int64) 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM reach_bitmaps WHERE unit_id = $1`, unitID); err != nil {
 		return err
 	}
-	_, err = writeAll(ctx, tx, want)
+	_, err = writeAll(ctx, tx, d, reachTable, want)
 	return err
 }
 
-// writeAll inserts bitmaps into an emptied reach_bitmaps range.
-func writeAll(ctx context.Context, tx *sql.Tx, bms map[key]*roaring.Bitmap) (int64, error) {
-	var size int64
-	keys := make([]key, 0, len(bms))
+// writeAll inserts bitmaps into an emptied range of their table, in key order.
+func writeAll[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t table[K], bms map[K]*roaring.Bitmap) (int64, error) {
+	keys := make([]K, 0, len(bms))
 	for k := range bms {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, reachTable.less)
-	for _, k := range keys {
-		b := bms[k]
-		b.RunOptimize()
-		data, err := b.MarshalBinary()
-		if err != nil {
-			return 0, err
-		}
-		if err := insertBitmap(ctx, tx, reachTable, reachTable.args(k), b, data); err != nil {
-			return 0, err
-		}
-		size += int64(len(data))
+	slices.SortFunc(keys, t.less)
+	rows := make([]row[K], len(keys))
+	for i, k := range keys {
+		rows[i] = row[K]{k, bms[k]}
 	}
-	return size, nil
+	return writeRows(ctx, tx, d, t, rows, false)
 }

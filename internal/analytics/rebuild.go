@@ -12,11 +12,47 @@ import (
 	"ting/internal/store"
 )
 
-// derive computes every bitmap from the source tables: the services (with their units' paths)
-// and the cards that have not been merged away.
-func derive(ctx context.Context, q store.Queryer) (map[key]*roaring.Bitmap, map[attrKey]*roaring.Bitmap, error) {
+// pass is the card ids one pass of a rebuild or verification derives: a range of whole shards,
+// or everyone when all cards are in the first shard. A pass holds only its own shards' bitmaps
+// in memory, so memory is bounded by a shard (2^ShardBits people), not by the whole network.
+type pass struct {
+	all    bool
+	lo, hi int64 // card ids lo <= id < hi
+}
+
+func (p pass) cond(col string) string {
+	if p.all {
+		return "TRUE"
+	}
+	return fmt.Sprintf("%s >= %d AND %s < %d", col, p.lo, col, p.hi)
+}
+
+// passes are the shards that hold cards, one pass each.
+func passes(ctx context.Context, q store.Queryer) ([]pass, error) {
+	var top sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT MAX(id) FROM cards`).Scan(&top); err != nil {
+		return nil, err
+	}
+	last := int64(shardOf(top.Int64))
+	if last == 0 {
+		return []pass{{all: true}}, nil
+	}
+	out := make([]pass, 0, last+1)
+	for sh := range last + 1 {
+		out = append(out, pass{lo: sh << ShardBits, hi: (sh + 1) << ShardBits})
+	}
+	return out, nil
+}
+
+// derive computes one pass's bitmaps from the source tables: the services (with their units'
+// paths; without those still pending when folded is set) and the cards not merged away.
+func derive(ctx context.Context, q store.Queryer, p pass, folded bool) (map[key]*roaring.Bitmap, map[attrKey]*roaring.Bitmap, error) {
 	reach := map[key]*roaring.Bitmap{}
-	rows, err := q.QueryContext(ctx, `SELECT s.card_id, s.served_on, s.type, u.path FROM services s JOIN org_units u ON u.id = s.site_id`)
+	query := `SELECT s.card_id, s.served_on, s.type, u.path FROM services s JOIN org_units u ON u.id = s.site_id WHERE ` + p.cond("s.card_id")
+	if folded {
+		query += ` AND NOT EXISTS (SELECT 1 FROM reach_pending rp WHERE rp.service_id = s.id)`
+	}
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -27,21 +63,14 @@ func derive(ctx context.Context, q store.Queryer) (map[key]*roaring.Bitmap, map[
 			rows.Close()
 			return nil, nil, err
 		}
-		keysOf(path, card, date, typ, func(k key) {
-			b := reach[k]
-			if b == nil {
-				b = roaring.New()
-				reach[k] = b
-			}
-			b.Add(uint32(card))
-		})
+		keysOf(path, card, date, typ, func(k key) { addBit(reach, k, card) })
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
 	people := map[attrKey]*roaring.Bitmap{}
-	rows, err = q.QueryContext(ctx, `SELECT id, sex, birth_year, groups FROM cards WHERE merged_into IS NULL`)
+	rows, err = q.QueryContext(ctx, `SELECT id, sex, birth_year, groups FROM cards WHERE merged_into IS NULL AND `+p.cond("id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -54,13 +83,7 @@ func derive(ctx context.Context, q store.Queryer) (map[key]*roaring.Bitmap, map[
 		}
 		p.Groups = SplitGroups(groups)
 		for _, a := range p.attrs() {
-			k := attrKey{a, shardOf(p.ID)}
-			b := people[k]
-			if b == nil {
-				b = roaring.New()
-				people[k] = b
-			}
-			b.Add(uint32(p.ID))
+			addBit(people, attrKey{a, shardOf(p.ID)}, p.ID)
 		}
 	}
 	rows.Close()
@@ -89,40 +112,35 @@ func JoinGroups(gs []string) string {
 	return "," + strings.Join(s, ",") + ","
 }
 
-// Rebuild recomputes every reach bitmap from the services and cards, replacing what is stored.
+// Rebuild recomputes every reach bitmap from the services and cards, replacing what is stored,
+// pending services included (the change sequence is emptied): one shard at a time, in one
+// transaction.
 func Rebuild(ctx context.Context, db *store.DB) (Stats, error) {
 	var st Stats
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		reach, people, err := derive(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, t := range []string{"reach_bitmaps", "reach_people"} {
+		for _, t := range []string{"reach_pending", "reach_bitmaps", "reach_people"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 				return err
 			}
 		}
-		n, err := writeAll(ctx, tx, reach)
+		ps, err := passes(ctx, tx)
 		if err != nil {
 			return err
 		}
-		st.Bitmaps, st.People, st.Bytes = len(reach), len(people), n
-		keys := make([]attrKey, 0, len(people))
-		for k := range people {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, peopleTable.less)
-		for _, k := range keys {
-			b := people[k]
-			b.RunOptimize()
-			data, err := b.MarshalBinary()
+		for _, p := range ps {
+			reach, people, err := derive(ctx, tx, p, false)
 			if err != nil {
 				return err
 			}
-			if err := insertBitmap(ctx, tx, peopleTable, peopleTable.args(k), b, data); err != nil {
+			n, err := writeAll(ctx, tx, db.Dialect, reachTable, reach)
+			if err != nil {
 				return err
 			}
-			st.Bytes += int64(len(data))
+			m, err := writeAll(ctx, tx, db.Dialect, peopleTable, people)
+			if err != nil {
+				return err
+			}
+			st.Bitmaps, st.People, st.Bytes = st.Bitmaps+len(reach), st.People+len(people), st.Bytes+n+m
 		}
 		return nil
 	})
@@ -138,18 +156,38 @@ func Rebuild(ctx context.Context, db *store.DB) (Stats, error) {
 }
 
 // Verify proves the stored bitmaps are what the records give: each one against a recomputation
-// from the services and cards, and the reach of the national and provincial units, for the
-// whole span and each year, against SQL COUNT(DISTINCT) over the services.
+// from the services already folded and the cards, shard by shard, and the reach of the national
+// and provincial units (bitmaps and pending services together), for the whole span and each
+// year, against SQL COUNT(DISTINCT) over the services.
 func Verify(ctx context.Context, db *store.DB) (Stats, error) {
 	var st Stats
-	reach, people, err := derive(ctx, db.R)
+	ps, err := passes(ctx, db.R)
 	if err != nil {
 		return st, err
 	}
-	seen := map[key]bool{}
-	rows, err := db.R.QueryContext(ctx, `SELECT unit_id, period, service_type, shard, people, bits FROM reach_bitmaps`)
+	for _, p := range ps {
+		if err := verifyPass(ctx, db, p, &st); err != nil {
+			return st, err
+		}
+	}
+	return st, checkCounts(ctx, db, &st)
+}
+
+// verifyPass compares one pass's stored bitmaps with a recomputation. The last pass also owns
+// any stored shard beyond the cards (which should not exist).
+func verifyPass(ctx context.Context, db *store.DB, p pass, st *Stats) error {
+	reach, people, err := derive(ctx, db.R, p, true)
 	if err != nil {
-		return st, err
+		return err
+	}
+	shards := "TRUE"
+	if !p.all {
+		shards = fmt.Sprintf("shard >= %d AND shard < %d", shardOf(p.lo), shardOf(p.hi))
+	}
+	seen := map[key]bool{}
+	rows, err := db.R.QueryContext(ctx, `SELECT unit_id, period, service_type, shard, people, bits FROM reach_bitmaps WHERE `+shards)
+	if err != nil {
+		return err
 	}
 	for rows.Next() {
 		var k key
@@ -157,7 +195,7 @@ func Verify(ctx context.Context, db *store.DB) (Stats, error) {
 		var bits []byte
 		if err := rows.Scan(&k.unit, &k.period, &k.typ, &shard, &n, &bits); err != nil {
 			rows.Close()
-			return st, err
+			return err
 		}
 		k.shard = uint32(shard)
 		st.Bitmaps++
@@ -171,7 +209,7 @@ func Verify(ctx context.Context, db *store.DB) (Stats, error) {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return st, err
+		return err
 	}
 	for k := range reach {
 		if !seen[k] {
@@ -179,9 +217,9 @@ func Verify(ctx context.Context, db *store.DB) (Stats, error) {
 		}
 	}
 	seenP := map[attrKey]bool{}
-	rows, err = db.R.QueryContext(ctx, `SELECT attr, shard, bits FROM reach_people`)
+	rows, err = db.R.QueryContext(ctx, `SELECT attr, shard, bits FROM reach_people WHERE `+shards)
 	if err != nil {
-		return st, err
+		return err
 	}
 	for rows.Next() {
 		var k attrKey
@@ -189,7 +227,7 @@ func Verify(ctx context.Context, db *store.DB) (Stats, error) {
 		var bits []byte
 		if err := rows.Scan(&k.attr, &shard, &bits); err != nil {
 			rows.Close()
-			return st, err
+			return err
 		}
 		k.shard = uint32(shard)
 		st.People++
@@ -203,14 +241,14 @@ func Verify(ctx context.Context, db *store.DB) (Stats, error) {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return st, err
+		return err
 	}
 	for k := range people {
 		if !seenP[k] {
 			st.Mismatches++
 		}
 	}
-	return st, checkCounts(ctx, db, &st)
+	return nil
 }
 
 // checkCounts compares bitmap reach with SQL COUNT(DISTINCT) for the top two levels, over the

@@ -30,8 +30,9 @@ type ReachReport struct {
 	AimImport bool // the service layer at least AimImportRate services per second
 }
 
-// ImportResult times services written through beneficiaries.Service.AddServices, the bitmaps
-// kept in the same transaction.
+// ImportResult times services written through beneficiaries.Service.AddServices (batches from
+// beneficiaries.DeferAt go to the reach change sequence), a national count while they are
+// pending, and folding them into the bitmaps.
 type ImportResult struct {
 	Batches  int
 	Size     int
@@ -39,6 +40,13 @@ type ImportResult struct {
 	Batch    Timing // per batch
 	Total    time.Duration
 	Rate     float64 // services per second of Total
+
+	Pending      int64         // services pending after the batches
+	PendingCount Timing        // national count over the whole period with them pending
+	PendingSQL   time.Duration // the SQL baseline of that count, once
+	Fold         time.Duration // analytics.FoldAll of them
+	FoldRate     float64       // services per second of Fold
+	EndToEnd     float64       // services per second of Total and Fold together
 }
 
 // ReachQuery is one question asked of the service and of the baseline.
@@ -76,6 +84,9 @@ func RunReach(ctx context.Context, db *store.DB, spec ReachSpec, w io.Writer) (R
 	}
 	if spec.batches() > 0 {
 		if r.Import, err = ImportReach(ctx, db, spec, w); err != nil {
+			return r, err
+		}
+		if err := foldImport(ctx, db, r.ReachGenerated, spec, &r.Import, w); err != nil {
 			return r, err
 		}
 		if err := settle(ctx, db); err != nil {
@@ -156,6 +167,51 @@ func ImportReach(ctx context.Context, db *store.DB, spec ReachSpec, log io.Write
 	res.Batch = timing(ds)
 	res.Rate = rate(res.Services, res.Total)
 	return res, nil
+}
+
+// foldImport counts the national reach with the imported services pending (checked against
+// the SQL baseline), then folds them and times it.
+func foldImport(ctx context.Context, db *store.DB, g ReachGenerated, spec ReachSpec, res *ImportResult, log io.Writer) error {
+	var err error
+	if res.Pending, err = analytics.Pending(ctx, db.R); err != nil {
+		return err
+	}
+	whole := ReachSpans[0].Span
+	u := analytics.Unit{ID: g.National.ID, Path: g.National.Path}
+	var got int64
+	count := func() (time.Duration, error) {
+		t := time.Now()
+		got, err = analytics.Count(ctx, db.R, u, whole, analytics.Filter{})
+		return time.Since(t), err
+	}
+	t := time.Now()
+	want, err := ReachBaseline{DB: db}.Count(ctx, g.National.Path, whole, analytics.Filter{})
+	res.PendingSQL = time.Since(t)
+	if err != nil {
+		return err
+	}
+	same := func() error {
+		if got != want {
+			return fmt.Errorf("national reach with %d services pending: the service counts %d people, SQL COUNT(DISTINCT) %d", res.Pending, got, want)
+		}
+		return nil
+	}
+	if res.PendingCount, err = repeatAtLeast(count, same, spec.Reps, 3, spec.Budget); err != nil {
+		return err
+	}
+	t = time.Now()
+	n, err := analytics.FoldAll(ctx, db, analytics.FoldBatch(db.Dialect))
+	res.Fold = time.Since(t)
+	if err != nil {
+		return err
+	}
+	if n != res.Pending {
+		return fmt.Errorf("folded %d services of %d pending", n, res.Pending)
+	}
+	res.FoldRate = rate(n, res.Fold)
+	res.EndToEnd = rate(res.Services, res.Total+res.Fold)
+	fmt.Fprintf(log, "service layer: national count with %d pending p50 %s (SQL %s); folded in %s\n", res.Pending, ms(res.PendingCount.P50), ms(res.PendingSQL), res.Fold.Round(time.Millisecond))
+	return nil
 }
 
 // cardSites reads the communities of cards (rather than generating them again: an existing
@@ -374,8 +430,14 @@ func PrintReach(w io.Writer, r ReachReport) {
 			dur(r.RebuildTime), num(int64(r.RebuildRate)), num(int64(r.BulkRate)), num(int64(AimImportRate)), verdict(r.AimBulk))
 	}
 	if r.Import.Batches > 0 {
-		fmt.Fprintf(w, "service  AddServices, %d batches of %s: p50 %s p95 %s per batch, %s services/s with the bitmaps kept in the transaction (aim %s: %s)\n",
-			r.Import.Batches, num(r.Import.Size), ms(r.Import.Batch.P50), ms(r.Import.Batch.P95), num(int64(r.Import.Rate)), num(int64(AimImportRate)), verdict(r.AimImport))
+		how := "the bitmaps kept in the transaction"
+		if r.Import.Size >= beneficiaries.DeferAt {
+			how = "the bitmaps taking them from the change sequence"
+		}
+		fmt.Fprintf(w, "service  AddServices, %d batches of %s: p50 %s p95 %s per batch, %s services/s, %s (aim %s: %s)\n",
+			r.Import.Batches, num(r.Import.Size), ms(r.Import.Batch.P50), ms(r.Import.Batch.P95), num(int64(r.Import.Rate)), how, num(int64(AimImportRate)), verdict(r.AimImport))
+		fmt.Fprintf(w, "         with %s services pending, national reach p50 %s p95 %s (SQL %s, equal); analytics.FoldAll %s (%s services/s); import and fold together %s services/s\n",
+			num(r.Import.Pending), ms(r.Import.PendingCount.P50), ms(r.Import.PendingCount.P95), ms(r.Import.PendingSQL), dur(r.Import.Fold), num(int64(r.Import.FoldRate)), num(int64(r.Import.EndToEnd)))
 	}
 	perService := 0.0
 	if r.Services > 0 {

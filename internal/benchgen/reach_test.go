@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"ting/internal/analytics"
+	"ting/internal/beneficiaries"
 	"ting/internal/store"
 	"ting/internal/store/storetest"
 )
@@ -157,7 +158,7 @@ func directCount(facts []fact, q ReachQuery) int64 {
 func TestReachGenerateAndMeasure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		spec := ReachSpec{Units: 3000, Cards: 3000, Services: 4, Seed: 7, Reps: 4, BaseReps: 2, Budget: time.Second, Batches: 2, BatchSize: 250}
+		spec := ReachSpec{Units: 3000, Cards: 3000, Services: 4, Seed: 7, Reps: 4, BaseReps: 2, Budget: time.Second, Batches: 2, BatchSize: beneficiaries.DeferAt}
 		var log bytes.Buffer
 		r, err := RunReach(ctx, db, spec, &log)
 		if err != nil {
@@ -180,10 +181,10 @@ func TestReachGenerateAndMeasure(t *testing.T) {
 		if n := count("SELECT COUNT(*) FROM cards"); n != 3000 || r.Cards != 3000 {
 			t.Errorf("cards: %d stored, %d reported", n, r.Cards)
 		}
-		if n := count("SELECT COUNT(*) FROM services"); n != r.Services+r.Import.Services || r.Import.Services != 2*250 {
-			t.Errorf("services: %d stored; %d loaded and %d through the service layer reported", n, r.Services, r.Import.Services)
+		if n := count("SELECT COUNT(*) FROM services"); n != r.Services+r.Import.Services || r.Import.Services != 2*beneficiaries.DeferAt || r.Import.Pending != r.Import.Services || r.Import.Fold <= 0 || r.Import.EndToEnd <= 0 {
+			t.Errorf("services: %d stored; %d loaded and %d through the service layer reported; import %+v", n, r.Services, r.Import.Services, r.Import)
 		}
-		if lo, hi := count("SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM services GROUP BY card_id) x"), count("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM services GROUP BY card_id) x"); lo < 1 || hi > 2*4-1+2*250 {
+		if lo, hi := count("SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM services GROUP BY card_id) x"), count("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM services GROUP BY card_id) x"); lo < 1 || hi > 2*4-1+2*beneficiaries.DeferAt {
 			t.Errorf("services per card from %d to %d", lo, hi)
 		}
 		for what, query := range map[string]string{
@@ -301,7 +302,7 @@ func TestReachGenerateAndMeasure(t *testing.T) {
 		if db.Dialect == store.Postgres && (r.IndexDisk <= 0 || r.ServicesDisk <= 0) {
 			t.Errorf("sizes on disk: index %d, services %d", r.IndexDisk, r.ServicesDisk)
 		}
-		for _, want := range []string{"agree on every repetition of 24 queries", "AddServices, 2 batches of 250", r.County.Code, "F aged 16-24"} {
+		for _, want := range []string{"agree on every repetition of 24 queries", "AddServices, 2 batches of 1,000", "change sequence", "with 2,000 services pending", r.County.Code, "F aged 16-24"} {
 			if !strings.Contains(log.String(), want) {
 				t.Errorf("report lacks %q", want)
 			}

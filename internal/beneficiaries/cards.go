@@ -22,9 +22,10 @@ var ErrNoKey = errors.New("no personal-data key is configured (TING_KEYS or --ke
 
 // Service stores cards and everything done with them.
 type Service struct {
-	db    *store.DB
-	keys  *seal.Keyring
-	today func() string
+	db        *store.DB
+	keys      *seal.Keyring
+	today     func() string
+	deferFrom int // batch size from which services are folded into the reach bitmaps later; 0: DeferAt
 }
 
 // New returns the service over db; keys seal and open the protected fields (nil: none can be).
@@ -34,6 +35,16 @@ func New(db *store.DB, keys *seal.Keyring) *Service {
 
 // SetToday fixes the date the service treats as today (tests, the demo's "as of").
 func (s *Service) SetToday(f func() string) { s.today = f }
+
+// SetDeferAt changes the batch size from which services go to the change sequence (tests).
+func (s *Service) SetDeferAt(n int) { s.deferFrom = n }
+
+func (s *Service) deferAt() int {
+	if s.deferFrom > 0 {
+		return s.deferFrom
+	}
+	return DeferAt
+}
 
 // DB is the database the service writes.
 func (s *Service) DB() *store.DB { return s.db }
@@ -359,21 +370,8 @@ func (s *Service) Register(ctx context.Context, a access.Actor, in CardInput, co
 
 // duplicates returns a DuplicateError when other live cards share the blind index.
 func (s *Service) duplicates(ctx context.Context, tx *sql.Tx, a access.Actor, dup string, except int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM cards WHERE dup_key = $1 AND merged_into IS NULL AND anonymised_on = '' AND id <> $2 ORDER BY id`, dup, except)
-	if err != nil {
-		return err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
+	ids, err := store.IDs(ctx, tx, `SELECT id FROM cards WHERE dup_key = $1 AND merged_into IS NULL AND anonymised_on = '' AND id <> $2 ORDER BY id`, dup, except)
+	if err != nil || len(ids) == 0 {
 		return err
 	}
 	de := &DuplicateError{}
@@ -656,6 +654,11 @@ func (s *Service) Merge(ctx context.Context, a access.Actor, keepID, dropID int6
 		}
 		gone, err := servedBy(ctx, tx, `s.card_id = $1`, dropID)
 		if err != nil {
+			return err
+		}
+		// The duplicate's services are put in the bitmaps under the card kept below, pending
+		// or not: off the pending list, so no later fold adds them under the duplicate.
+		if err := analytics.Unlist(ctx, tx, `s.card_id = $1`, dropID); err != nil {
 			return err
 		}
 		for _, q := range []string{

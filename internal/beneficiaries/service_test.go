@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"ting/internal/access"
 	"ting/internal/analytics"
@@ -391,8 +392,15 @@ func TestReachEqualsSQL(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 2012))
 		sites := []org.Unit{w.fd1, w.fd2, w.fd, w.bh1, w.bh}
 		sys := access.System
+		w.svc.SetDeferAt(100) // the batch of 250 below goes through the change sequence
 		var cards []Card
 		for i := range 60 {
+			if i == 30 {
+				// The other half of the people in the third shard (the second stays empty), so
+				// that rebuilds and verifications go shard by shard.
+				highCards(t, db, cards[29].ID)
+				cards[29].ID = 2<<analytics.ShardBits + 7
+			}
 			site := sites[rng.IntN(len(sites))]
 			in := CardInput{SiteID: site.ID, Sex: Sexes[rng.IntN(2)], Birth: fmt.Sprint(1986 + rng.IntN(20)), Status: "other", Name: fmt.Sprintf("P%d", i), Guardian: "G",
 				Groups: []string{Groups[rng.IntN(len(Groups))], Groups[rng.IntN(len(Groups))]}, NotDuplicate: true}
@@ -455,7 +463,20 @@ func TestReachEqualsSQL(t *testing.T) {
 				t.Errorf("%s: verify %+v %v", phase, st, err)
 			}
 		}
-		check("after adding")
+		pending := func(want int64) {
+			t.Helper()
+			n, err := analytics.Pending(ctx, db.R)
+			if err != nil || n != want {
+				t.Fatalf("%d services pending, want %d (%v)", n, want, err)
+			}
+		}
+		pending(250)
+		check("after adding, the batch pending")
+		if n, err := analytics.Fold(ctx, db, 100); err != nil || n != 100 {
+			t.Fatalf("fold: %d %v", n, err)
+		}
+		pending(150)
+		check("after folding part of it")
 		// Deletions, merges, edits of attributes, and a unit moved to the other province.
 		for range 30 {
 			c := cards[rng.IntN(len(cards))]
@@ -478,10 +499,25 @@ func TestReachEqualsSQL(t *testing.T) {
 			}
 		}
 		check("after deleting, merging, editing")
+		if n, _ := analytics.Pending(ctx, db.R); n == 0 || n == 150 {
+			t.Errorf("%d services pending: the deletions and merges did not meet pending services", n)
+		}
 		if _, err := org.New(db).MoveUnit(ctx, sys, w.fd.ID, w.wx.ID, "2012-06-01"); err != nil {
 			t.Fatal(err)
 		}
+		pending(0) // a move folds first
 		check("after moving a county to Jiangsu")
+		var more []ServiceInput
+		for range 120 {
+			c := cards[10+rng.IntN(len(cards)-10)]
+			more = append(more, ServiceInput{CardID: c.ID, SiteID: sites[rng.IntN(len(sites))].ID, Type: ServiceTypes[rng.IntN(len(ServiceTypes))],
+				Date: fmt.Sprintf("%d-%02d-%02d", 2010+rng.IntN(3), 1+rng.IntN(12), 1+rng.IntN(28))})
+		}
+		if _, err := w.svc.AddServices(ctx, sys, more, 0); err != nil {
+			t.Fatal(err)
+		}
+		pending(120)
+		check("after another batch, pending")
 		// And a rebuild from nothing gives the same.
 		if _, err := db.W.ExecContext(ctx, `DELETE FROM reach_bitmaps WHERE unit_id = $1`, w.cn.ID); err != nil {
 			t.Fatal(err)
@@ -489,9 +525,108 @@ func TestReachEqualsSQL(t *testing.T) {
 		if st, err := analytics.Verify(ctx, db); err != nil || st.Mismatches == 0 {
 			t.Errorf("tampering not caught: %+v %v", st, err)
 		}
-		if _, err := analytics.Rebuild(ctx, db); err != nil {
+		st, err := analytics.Rebuild(ctx, db)
+		if err != nil {
 			t.Fatal(err)
 		}
+		pending(0)
+		shards := map[int64]bool{}
+		rows, err := db.R.QueryContext(ctx, `SELECT DISTINCT shard FROM reach_bitmaps`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var sh int64
+			rows.Scan(&sh)
+			shards[sh] = true
+		}
+		rows.Close()
+		if len(shards) != 2 || !shards[0] || !shards[2] || st.Bitmaps == 0 {
+			t.Errorf("rebuild: %+v, shards %v; want bitmaps in shards 0 and 2", st, shards)
+		}
 		check("after rebuild")
+	})
+}
+
+// highCards makes the next cards registered take ids from the third shard on: card last (the
+// latest registered, with nothing recorded for it yet) moves there on SQLite, whose next id
+// follows the highest; PostgreSQL's identity restarts there.
+func highCards(t *testing.T, db *store.DB, last int64) {
+	t.Helper()
+	ctx := context.Background()
+	high := int64(2<<analytics.ShardBits + 7)
+	if _, err := db.W.ExecContext(ctx, `UPDATE cards SET id = $1 WHERE id = $2`, high, last); err != nil {
+		t.Fatal(err)
+	}
+	if db.Dialect == store.Postgres {
+		if _, err := db.W.ExecContext(ctx, `ALTER TABLE cards ALTER COLUMN id RESTART WITH `+fmt.Sprint(high+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The moved card's attributes follow it.
+	if _, err := analytics.Rebuild(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFolderFoldsImports: a batch from the deferral size waits in the change sequence, counted
+// all the while; the background folder takes it into the bitmaps, which then verify.
+func TestFolderFoldsImports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		w.svc.SetToday(func() string { return "2012-12-31" })
+		w.svc.SetDeferAt(5)
+		sys := access.System
+		var batch []ServiceInput
+		for i := range 6 {
+			c, err := w.svc.Register(ctx, sys, CardInput{SiteID: w.bh1.ID, Sex: "F", Birth: "1998", Status: "other", Name: fmt.Sprintf("F%d", i), Guardian: "G", NotDuplicate: true}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch = append(batch, ServiceInput{CardID: c.ID, SiteID: w.bh1.ID, Type: "health", Date: "2012-05-0" + fmt.Sprint(i+1)})
+		}
+		if _, err := w.svc.AddServices(ctx, sys, batch, 0); err != nil {
+			t.Fatal(err)
+		}
+		count := func() int64 {
+			n, err := w.svc.Reach(ctx, sys, ReachQuery{UnitID: w.js.ID, From: "2012-01", To: "2012-12"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n, _ := analytics.Pending(ctx, db.R); n != 6 || count() != 6 {
+			t.Fatalf("%d pending, reach %d; want 6 and 6", n, count())
+		}
+		var reported []error
+		folding, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			analytics.RunFolder(folding, db, 20*time.Millisecond, 4, func(err error) { reported = append(reported, err) })
+			close(done)
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n, err := analytics.Pending(ctx, db.R)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d services still pending after 10 s", n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		stop()
+		<-done
+		if count() != 6 || len(reported) > 0 {
+			t.Errorf("reach %d after folding, errors %v", count(), reported)
+		}
+		if st, err := analytics.Verify(ctx, db); err != nil || st.Mismatches != 0 || st.Bitmaps == 0 {
+			t.Errorf("verify after folding: %+v %v", st, err)
+		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -212,66 +213,142 @@ type cardRef struct {
 	dead   bool
 }
 
+// DeferAt is the size of a batch of services from which the reach bitmaps take it later, from
+// the change sequence (analytics.Defer, folded by the server in the background), rather than in
+// the write's transaction. Counts are exact either way; a large import is many times faster.
+const DeferAt = 1000
+
+// inChunks calls fn with the values in chunks of at most 500, and $1.. placeholders for them
+// (run the statement through Dialect.Bind).
+func inChunks[T any](vals []T, fn func(ph string, args []any) error) error {
+	for len(vals) > 0 {
+		chunk := vals[:min(len(vals), 500)]
+		vals = vals[len(chunk):]
+		ph := make([]string, len(chunk))
+		args := make([]any, len(chunk), len(chunk)+1)
+		for i, v := range chunk {
+			ph[i], args[i] = "$"+strconv.Itoa(i+1), v
+		}
+		if err := fn(strings.Join(ph, ","), args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sitesIn reads which of the sites lie in the actor's scope, in one query per 500.
+func sitesIn(ctx context.Context, q store.Queryer, d store.Dialect, a access.Actor, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	err := inChunks(ids, func(ph string, args []any) error {
+		rows, err := q.QueryContext(ctx, d.Bind(`SELECT id, path FROM org_units WHERE id IN (`+ph+`)`), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var path string
+			if err := rows.Scan(&id, &path); err != nil {
+				return err
+			}
+			out[id] = a.Sees(path)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// cardRefs reads the cards in scope named by id ("#12") or number, in one query per 500 of
+// each; a key absent from the result is not found (or out of scope, which reads the same).
+func cardRefs(ctx context.Context, q store.Queryer, d store.Dialect, a access.Actor, keys []string) (map[string]*cardRef, error) {
+	var ids []int64
+	var numbers []string
+	for _, k := range keys {
+		if id, ok := strings.CutPrefix(k, "#"); ok {
+			n, _ := strconv.ParseInt(id, 10, 64)
+			ids = append(ids, n)
+		} else {
+			numbers = append(numbers, k)
+		}
+	}
+	out := map[string]*cardRef{}
+	read := func(col string) func(ph string, args []any) error {
+		return func(ph string, args []any) error {
+			args = append(args, a.PathPattern())
+			rows, err := q.QueryContext(ctx, d.Bind(`SELECT c.id, c.number, c.birth_date, c.last_active, COALESCE(c.merged_into, 0), c.anonymised_on FROM cards c
+				WHERE c.`+col+` IN (`+ph+`) AND `+inScope(len(args))), args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var r cardRef
+				var merged int64
+				var anonymised string
+				if err := rows.Scan(&r.id, &r.number, &r.birth, &r.active, &merged, &anonymised); err != nil {
+					return err
+				}
+				r.dead = merged != 0 || anonymised != ""
+				if col == "id" {
+					out["#"+strconv.FormatInt(r.id, 10)] = &r
+				} else {
+					out[r.number] = &r
+				}
+			}
+			return rows.Err()
+		}
+	}
+	if err := inChunks(ids, read("id")); err != nil {
+		return nil, err
+	}
+	return out, inChunks(numbers, read("number"))
+}
+
 func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor, ins []ServiceInput, session int64, today string) ([]int64, error) {
+	if err := a.Require(access.ViewCards); err != nil {
+		return nil, err
+	}
 	var es valid.Errors
-	sites := map[int64]bool{}
-	cards := map[string]*cardRef{}
-	byID := map[int64]*cardRef{}
+	var siteIDs []int64
+	keys := make([]string, len(ins))
+	var cardKeys []string
+	seen := map[string]bool{}
 	for i, in := range ins {
 		for _, e := range CheckService(in, today) {
 			e.Row = i + 1
 			es = append(es, e)
 		}
-		if in.SiteID != 0 && !sites[in.SiteID] {
-			if _, err := unitPath(ctx, tx, a, in.SiteID, "site_id"); err != nil {
-				var ve valid.Errors
-				if !errors.As(err, &ve) {
-					return nil, err
-				}
-				es = append(es, valid.FieldError{Row: i + 1, Field: "site_id", Rule: "not_in_scope"})
-				continue
-			}
-			sites[in.SiteID] = true
+		if in.SiteID != 0 {
+			siteIDs = append(siteIDs, in.SiteID)
+		}
+		keys[i] = strings.ToUpper(strings.TrimSpace(in.Card))
+		if in.CardID != 0 {
+			keys[i] = "#" + strconv.FormatInt(in.CardID, 10)
+		}
+		if keys[i] != "" && !seen[keys[i]] {
+			seen[keys[i]] = true
+			cardKeys = append(cardKeys, keys[i])
 		}
 	}
-	// The cards: by id or number, in scope, live.
+	sites, err := sitesIn(ctx, tx, s.db.Dialect, a, slices.Compact(slices.Sorted(slices.Values(siteIDs))))
+	if err != nil {
+		return nil, err
+	}
+	cards, err := cardRefs(ctx, tx, s.db.Dialect, a, cardKeys)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*cardRef{}
 	for i, in := range ins {
-		key := in.Card
-		if in.CardID != 0 {
-			key = "#" + strconv.FormatInt(in.CardID, 10)
+		if in.SiteID != 0 && !sites[in.SiteID] {
+			es = append(es, valid.FieldError{Row: i + 1, Field: "site_id", Rule: "not_in_scope"})
 		}
-		if key == "" {
-			es = append(es, valid.FieldError{Row: i + 1, Field: "card", Rule: "required"})
-			continue
-		}
-		ref, ok := cards[key]
-		if !ok {
-			var c Card
-			var err error
-			if in.CardID != 0 {
-				c, err = s.card(ctx, tx, a, in.CardID)
-			} else {
-				var id int64
-				err = tx.QueryRowContext(ctx, `SELECT id FROM cards WHERE number = $1`, strings.ToUpper(strings.TrimSpace(in.Card))).Scan(&id)
-				if errors.Is(err, sql.ErrNoRows) {
-					err = store.ErrNotFound
-				} else if err == nil {
-					c, err = s.card(ctx, tx, a, id)
-				}
-			}
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				ref = nil
-			case err != nil:
-				return nil, err
-			default:
-				ref = &cardRef{id: c.ID, number: c.Number, birth: c.birth, active: c.LastActive, dead: c.MergedInto != 0 || c.Anonymised != ""}
-			}
-			cards[key] = ref
-		}
+		ref := cards[keys[i]]
 		switch {
+		case keys[i] == "":
+			es = append(es, valid.FieldError{Row: i + 1, Field: "card", Rule: "required"})
 		case ref == nil:
-			es = append(es, valid.FieldError{Row: i + 1, Field: "card", Rule: "not_found", Param: strings.TrimPrefix(key, "#")})
+			es = append(es, valid.FieldError{Row: i + 1, Field: "card", Rule: "not_found", Param: strings.TrimPrefix(keys[i], "#")})
 		case ref.dead:
 			es = append(es, valid.FieldError{Row: i + 1, Field: "card", Rule: "anonymised", Param: ref.number})
 		case len(ref.birth) == 10 && in.Date != "" && in.Date < ref.birth:
@@ -287,7 +364,7 @@ func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor,
 	now := store.Now()
 	ids := make([]int64, 0, len(ins))
 	served := make([]analytics.Served, 0, len(ins))
-	const batch = 100
+	batch := s.db.Dialect.Rows(10)
 	for start := 0; start < len(ins); start += batch {
 		chunk := ins[start:min(len(ins), start+batch)]
 		var sb strings.Builder
@@ -303,7 +380,7 @@ func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor,
 			served = append(served, analytics.Served{Card: in.CardID, Unit: in.SiteID, Date: in.Date, Type: in.Type})
 		}
 		sb.WriteString(" RETURNING id")
-		rows, err := tx.QueryContext(ctx, sb.String(), args...)
+		rows, err := tx.QueryContext(ctx, s.db.Dialect.Bind(sb.String()), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -320,24 +397,52 @@ func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor,
 			return nil, err
 		}
 	}
-	// A card's last activity is its latest service.
-	latest := map[int64]string{}
-	for _, in := range ins {
-		if in.Date > latest[in.CardID] {
-			latest[in.CardID] = in.Date
-		}
+	if err := s.touchCards(ctx, tx, ins, byID); err != nil {
+		return nil, err
 	}
-	for id, d := range latest {
-		if d > byID[id].active {
-			if _, err := tx.ExecContext(ctx, `UPDATE cards SET last_active = $1 WHERE id = $2`, d, id); err != nil {
-				return nil, err
-			}
-		}
+	if len(ins) >= s.deferAt() {
+		err = analytics.Defer(ctx, tx, ids)
+	} else {
+		err = analytics.Add(ctx, tx, s.db.Dialect, served)
 	}
-	if err := analytics.Add(ctx, tx, s.db.Dialect, served); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return ids, audit.Record(ctx, tx, a, "create", "services", 0, ins[0].SiteID, nil, map[string]any{"services": len(ins), "session": session})
+}
+
+// touchCards moves each card's last activity to its latest new service, many cards per
+// statement.
+func (s *Service) touchCards(ctx context.Context, tx *sql.Tx, ins []ServiceInput, byID map[int64]*cardRef) error {
+	latest := map[int64]string{}
+	for _, in := range ins {
+		if in.Date > latest[in.CardID] && in.Date > byID[in.CardID].active {
+			latest[in.CardID] = in.Date
+		}
+	}
+	type touch struct {
+		id   int64
+		date string
+	}
+	list := make([]touch, 0, len(latest))
+	for id, d := range latest {
+		list = append(list, touch{id, d})
+	}
+	for len(list) > 0 {
+		chunk := list[:min(len(list), s.db.Dialect.Rows(2))]
+		list = list[len(chunk):]
+		vals := make([]string, len(chunk))
+		args := make([]any, 0, 2*len(chunk))
+		for i, t := range chunk {
+			vals[i] = fmt.Sprintf("(CAST($%d AS BIGINT), CAST($%d AS TEXT))", 2*i+1, 2*i+2)
+			args = append(args, t.id, t.date)
+		}
+		if _, err := tx.ExecContext(ctx, s.db.Dialect.Bind(`UPDATE cards SET last_active = v.column2 FROM (VALUES `+strings.Join(vals, ",")+`) AS v
+			WHERE cards.id = v.column1 AND cards.last_active < v.column2`), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SessionInput is a class session entered from its attendance list: one service per attendee.

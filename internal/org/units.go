@@ -591,7 +591,7 @@ func (s *Service) moveTo(ctx context.Context, tx *sql.Tx, a access.Actor, u *Uni
 		return err
 	}
 	for _, h := range moveHooks {
-		if err := h(ctx, tx, *u, oldPath); err != nil {
+		if err := h(ctx, tx, s.db.Dialect, *u, oldPath); err != nil {
 			return err
 		}
 	}
@@ -600,7 +600,7 @@ func (s *Service) moveTo(ctx context.Context, tx *sql.Tx, a access.Actor, u *Uni
 
 // MoveHook keeps data derived from the hierarchy exact when a unit moves; it runs in the
 // move's transaction, after the subtree's paths changed (u.Path is the new one).
-type MoveHook func(ctx context.Context, tx *sql.Tx, u Unit, oldPath string) error
+type MoveHook func(ctx context.Context, tx *sql.Tx, d store.Dialect, u Unit, oldPath string) error
 
 var moveHooks []MoveHook
 

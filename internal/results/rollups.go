@@ -211,7 +211,7 @@ func cmpInt(a, b int64) int {
 // moveRollups keeps the rollups exact when a unit moves: its subtree's sums (the rows at the
 // unit itself) leave its old ancestors and join its new ones. org calls it in the move's
 // transaction.
-func moveRollups(ctx context.Context, tx *sql.Tx, u org.Unit, oldPath string) error {
+func moveRollups(ctx context.Context, tx *sql.Tx, _ store.Dialect, u org.Unit, oldPath string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT combo, indicator_id, period, period_start, period_end, n, n_value, sum_value, n_num, sum_num, n_den, sum_den
 		FROM value_rollups WHERE unit_id = $1`, u.ID)
 	if err != nil {

@@ -182,3 +182,21 @@ type Queryer interface {
 
 // Now is the clock for stored times: UTC, truncated to microseconds so both databases round-trip it.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// IDs runs a query of one integer column and returns its values.
+func IDs(ctx context.Context, q Queryer, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

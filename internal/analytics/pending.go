@@ -1,0 +1,215 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"ting/internal/store"
+)
+
+// The change sequence. A write of a few services merges them into the bitmaps in its own
+// transaction (Add). A large import would rewrite tens of thousands of bitmaps per batch that
+// way; instead it lists its services in reach_pending (Defer), in its transaction, and Fold
+// merges them later, many batches at once, touching each bitmap once. Counts stay exact in
+// between: Reach adds the people of the pending services of the subtree and span to what the
+// bitmaps hold.
+
+// Defer lists services, written in the caller's transaction, for a later Fold.
+func Defer(ctx context.Context, tx *sql.Tx, serviceIDs []int64) error {
+	for len(serviceIDs) > 0 {
+		chunk := serviceIDs[:min(len(serviceIDs), 5000)]
+		serviceIDs = serviceIDs[len(chunk):]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reach_pending (service_id) VALUES (`+ints(chunk, "),(")+`)`); err != nil {
+			return fmt.Errorf("reach: defer: %w", err)
+		}
+	}
+	return nil
+}
+
+// Pending is the number of services not yet folded into the bitmaps.
+func Pending(ctx context.Context, q store.Queryer) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM reach_pending`).Scan(&n)
+	return n, err
+}
+
+// Fold merges up to limit pending services (all when limit is 0), oldest first, into the
+// bitmaps and takes them off the list, in one transaction. It returns how many it folded.
+func Fold(ctx context.Context, db *store.DB, limit int) (int, error) {
+	var n int
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = fold(ctx, tx, db.Dialect, limit)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reach fold: %w", err)
+	}
+	return n, nil
+}
+
+// FoldAll folds batches of batch services until nothing is pending, and returns how many.
+func FoldAll(ctx context.Context, db *store.DB, batch int) (int64, error) {
+	var total int64
+	for {
+		n, err := Fold(ctx, db, batch)
+		total += int64(n)
+		if err != nil || n == 0 || batch <= 0 {
+			return total, err
+		}
+	}
+}
+
+// FoldBatch is how many services one fold takes: on SQLite, whose one writer the fold holds
+// while it runs, fewer than on PostgreSQL.
+func FoldBatch(d store.Dialect) int {
+	if d == store.SQLite {
+		return 20_000
+	}
+	return 50_000
+}
+
+// RunFolder folds in the background until ctx ends: whenever services are pending, in batches
+// of batch, checking every interval. A failed fold is reported to report and tried again at
+// the next interval (the services stay pending, and counted).
+func RunFolder(ctx context.Context, db *store.DB, every time.Duration, batch int, report func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := FoldAll(ctx, db, batch); err != nil && ctx.Err() == nil {
+			report(err)
+		}
+	}
+}
+
+// fold is Fold in the caller's transaction. On PostgreSQL the pending rows it takes are locked.
+// A batch (limit > 0) skips rows another transaction holds: a concurrent fold takes others, and
+// a transaction deleting or re-adding a pending service (which deletes its row) either holds it
+// first, or waits for the fold and then corrects the bitmaps from the services it leaves. A fold
+// of everything (limit 0, as a unit move does before recomputing) waits for the rows held, so
+// no fold under the old paths can commit after it.
+func fold(ctx context.Context, tx *sql.Tx, d store.Dialect, limit int) (int, error) {
+	query := `SELECT p.service_id, s.card_id, s.served_on, s.type, u.path FROM reach_pending p
+		JOIN services s ON s.id = p.service_id JOIN org_units u ON u.id = s.site_id ORDER BY p.service_id`
+	if limit > 0 {
+		query += ` LIMIT ` + strconv.Itoa(limit)
+	}
+	if d == store.Postgres {
+		query += ` FOR UPDATE OF p`
+		if limit > 0 {
+			query += ` SKIP LOCKED`
+		}
+	}
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	c := newChange[key]()
+	var ids []int64
+	for rows.Next() {
+		var id, card int64
+		var date, typ, path string
+		if err := rows.Scan(&id, &card, &date, &typ, &path); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+		keysOf(path, card, date, typ, func(k key) { c.set(c.add, k, card) })
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	// A fold rewrites many thousands of bitmaps: on PostgreSQL it holds the table against other
+	// writers (readers go on) rather than locking each row, which would write every row twice.
+	if d == store.Postgres {
+		if _, err := tx.ExecContext(ctx, `LOCK TABLE reach_bitmaps IN EXCLUSIVE MODE`); err != nil {
+			return 0, err
+		}
+	}
+	if err := apply(ctx, tx, d, reachTable, c, false); err != nil {
+		return 0, err
+	}
+	for rest := ids; len(rest) > 0; {
+		chunk := rest[:min(len(rest), 5000)]
+		rest = rest[len(chunk):]
+		if _, err := tx.ExecContext(ctx, `DELETE FROM reach_pending WHERE service_id IN (`+ints(chunk, ",")+`)`); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// Unlist takes services off the pending list without folding them, in the caller's
+// transaction: for a writer that is about to put them in the bitmaps itself (a merge, which
+// re-adds the services under the card kept).
+func Unlist(ctx context.Context, tx *sql.Tx, cond string, args ...any) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM reach_pending WHERE service_id IN (SELECT s.id FROM services s WHERE `+cond+`)`, args...)
+	return err
+}
+
+// pendingPeople adds to out the people of the pending services in a unit's subtree, over a
+// span, of the given types (none: any). The list is read first and its services then by id, so
+// that no database plans this from the services' date index (a scan of every service in the
+// span) however its statistics stand; nothing pending costs one empty read.
+func pendingPeople(ctx context.Context, q store.Queryer, u Unit, s Span, types []string, out map[uint32]*roaring.Bitmap) error {
+	ids, err := store.IDs(ctx, q, `SELECT service_id FROM reach_pending`)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	from, to := s.From+"-01", s.To+"-31"
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 5000)]
+		ids = ids[len(chunk):]
+		rows, err := q.QueryContext(ctx, `SELECT s.card_id, s.served_on, s.type, u.path FROM services s JOIN org_units u ON u.id = s.site_id
+			WHERE s.id IN (`+ints(chunk, ",")+`)`)
+		if err != nil {
+			return fmt.Errorf("reach: pending: %w", err)
+		}
+		for rows.Next() {
+			var card int64
+			var date, typ, path string
+			if err := rows.Scan(&card, &date, &typ, &path); err != nil {
+				rows.Close()
+				return err
+			}
+			if !strings.HasPrefix(path, u.Path) || date < from || date > to || len(types) > 0 && !slices.Contains(types, typ) {
+				continue
+			}
+			addBit(out, shardOf(card), card)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ints writes ids as SQL integer literals separated by sep: long lists of ids the database
+// gave are written into the statement rather than bound, which costs SQLite nothing to parse.
+func ints(ids []int64, sep string) string {
+	var sb strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			sb.WriteString(sep)
+		}
+		sb.WriteString(strconv.FormatInt(id, 10))
+	}
+	return sb.String()
+}
