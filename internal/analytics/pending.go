@@ -126,7 +126,7 @@ func fold(ctx context.Context, tx *sql.Tx, d store.Dialect, limit int) (int, err
 			return 0, err
 		}
 		ids = append(ids, id)
-		keysOf(path, card, date, typ, func(k key) { c.set(c.add, k, card) })
+		keysOf(path, card, date, typ, func(k key) { addBit(c.add, k, card) })
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -143,8 +143,6 @@ func newChange[K comparable]() change[K] {
 	return change[K]{add: map[K]*roaring.Bitmap{}, remove: map[K]*roaring.Bitmap{}}
 }
 
-func (c change[K]) set(m map[K]*roaring.Bitmap, k K, id int64) { addBit(m, k, id) }
-
 // addBit puts a person in the bitmap of a key, creating it.
 func addBit[K comparable](m map[K]*roaring.Bitmap, k K, id int64) {
 	b := m[k]
@@ -175,7 +173,7 @@ func Add(ctx context.Context, tx *sql.Tx, d store.Dialect, served []Served) erro
 		if !ok {
 			return fmt.Errorf("reach: unit %d not found", s.Unit)
 		}
-		keysOf(path, s.Card, s.Date, s.Type, func(k key) { c.set(c.add, k, s.Card) })
+		keysOf(path, s.Card, s.Date, s.Type, func(k key) { addBit(c.add, k, s.Card) })
 	}
 	return applyReach(ctx, tx, d, c)
 }
@@ -269,7 +267,7 @@ func Refresh(ctx context.Context, tx *sql.Tx, d store.Dialect, gone []Served) er
 		}
 		keysOf(path, s.Card, s.Date, s.Type, func(k key) {
 			if !still[s.Card][k] {
-				c.set(c.remove, k, s.Card)
+				addBit(c.remove, k, s.Card)
 			}
 		})
 	}
@@ -293,12 +291,12 @@ func SetPerson(ctx context.Context, tx *sql.Tx, d store.Dialect, old, now *Perso
 	}
 	for a := range was {
 		if !is[a] {
-			c.set(c.remove, attrKey{a, shardOf(old.ID)}, old.ID)
+			addBit(c.remove, attrKey{a, shardOf(old.ID)}, old.ID)
 		}
 	}
 	for a := range is {
 		if !was[a] || old.ID != now.ID {
-			c.set(c.add, attrKey{a, shardOf(now.ID)}, now.ID)
+			addBit(c.add, attrKey{a, shardOf(now.ID)}, now.ID)
 		}
 	}
 	return applyPeople(ctx, tx, d, c)
@@ -309,7 +307,7 @@ func AddPeople(ctx context.Context, tx *sql.Tx, d store.Dialect, people []Person
 	c := newChange[attrKey]()
 	for _, p := range people {
 		for _, a := range p.attrs() {
-			c.set(c.add, attrKey{a, shardOf(p.ID)}, p.ID)
+			addBit(c.add, attrKey{a, shardOf(p.ID)}, p.ID)
 		}
 	}
 	return applyPeople(ctx, tx, d, c)
