@@ -22,7 +22,13 @@ import (
 // bitmaps hold.
 
 // Defer lists services, written in the caller's transaction, for a later Fold.
-func Defer(ctx context.Context, tx *sql.Tx, serviceIDs []int64) error {
+func Defer(ctx context.Context, tx *sql.Tx, d store.Dialect, serviceIDs []int64) error {
+	if d == store.Postgres {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reach_pending (service_id) SELECT unnest($1::bigint[])`, serviceIDs); err != nil {
+			return fmt.Errorf("reach: defer: %w", err)
+		}
+		return nil
+	}
 	for len(serviceIDs) > 0 {
 		chunk := serviceIDs[:min(len(serviceIDs), 5000)]
 		serviceIDs = serviceIDs[len(chunk):]

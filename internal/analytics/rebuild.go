@@ -44,33 +44,15 @@ func passes(ctx context.Context, q store.Queryer) ([]pass, error) {
 	return out, nil
 }
 
-// derive computes one pass's bitmaps from the source tables: the services (with their units'
-// paths; without those still pending when folded is set) and the cards not merged away.
-func derive(ctx context.Context, q store.Queryer, p pass, folded bool) (map[key]*roaring.Bitmap, map[attrKey]*roaring.Bitmap, error) {
-	reach := map[key]*roaring.Bitmap{}
-	query := `SELECT s.card_id, s.served_on, s.type, u.path FROM services s JOIN org_units u ON u.id = s.site_id WHERE ` + p.cond("s.card_id")
-	if folded {
-		query += ` AND NOT EXISTS (SELECT 1 FROM reach_pending rp WHERE rp.service_id = s.id)`
-	}
-	rows, err := q.QueryContext(ctx, query)
+// derive computes one pass's bitmaps from the source tables: the services (without those still
+// pending when folded is set; deriveReach) and the cards not merged away.
+func derive(ctx context.Context, q store.Queryer, t tree, p pass, folded bool) (map[key]*roaring.Bitmap, map[attrKey]*roaring.Bitmap, error) {
+	reach, err := deriveReach(ctx, q, t, p, folded)
 	if err != nil {
 		return nil, nil, err
 	}
-	for rows.Next() {
-		var card int64
-		var date, typ, path string
-		if err := rows.Scan(&card, &date, &typ, &path); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		keysOf(path, card, date, typ, func(k key) { addBit(reach, k, card) })
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
 	people := map[attrKey]*roaring.Bitmap{}
-	rows, err = q.QueryContext(ctx, `SELECT id, sex, birth_year, groups FROM cards WHERE merged_into IS NULL AND `+p.cond("id"))
+	rows, err := q.QueryContext(ctx, `SELECT id, sex, birth_year, groups FROM cards WHERE merged_into IS NULL AND `+p.cond("id"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,8 +109,12 @@ func Rebuild(ctx context.Context, db *store.DB) (Stats, error) {
 		if err != nil {
 			return err
 		}
+		t, err := loadTree(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, p := range ps {
-			reach, people, err := derive(ctx, tx, p, false)
+			reach, people, err := derive(ctx, tx, t, p, false)
 			if err != nil {
 				return err
 			}
@@ -165,8 +151,12 @@ func Verify(ctx context.Context, db *store.DB) (Stats, error) {
 	if err != nil {
 		return st, err
 	}
+	t, err := loadTree(ctx, db.R)
+	if err != nil {
+		return st, err
+	}
 	for _, p := range ps {
-		if err := verifyPass(ctx, db, p, &st); err != nil {
+		if err := verifyPass(ctx, db, t, p, &st); err != nil {
 			return st, err
 		}
 	}
@@ -175,8 +165,8 @@ func Verify(ctx context.Context, db *store.DB) (Stats, error) {
 
 // verifyPass compares one pass's stored bitmaps with a recomputation. The last pass also owns
 // any stored shard beyond the cards (which should not exist).
-func verifyPass(ctx context.Context, db *store.DB, p pass, st *Stats) error {
-	reach, people, err := derive(ctx, db.R, p, true)
+func verifyPass(ctx context.Context, db *store.DB, t tree, p pass, st *Stats) error {
+	reach, people, err := derive(ctx, db.R, t, p, true)
 	if err != nil {
 		return err
 	}

@@ -630,3 +630,67 @@ func TestFolderFoldsImports(t *testing.T) {
 		}
 	})
 }
+
+// TestServicesStoredAsGiven reads back what a batch wrote, column by column: PostgreSQL writes
+// a batch as arrays, SQLite as rows of values, and both must store the same thing, including
+// the optional partner and session and each card's last activity.
+func TestServicesStoredAsGiven(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		sys := access.System
+		p, err := org.New(db).CreatePartner(ctx, sys, org.PartnerInput{Code: "LAC", UnitID: w.ah.ID, Type: "cso", NameZH: "法律援助中心", NameEN: "Legal Aid Centre"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.svc.SetToday(func() string { return "2011-01-10" }) // registered then, so the services move the last activity
+		a, err := w.svc.Register(ctx, sys, person(w.fd1.ID, "甲", "1996-03-01"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := w.svc.Register(ctx, sys, person(w.fd2.ID, "乙", "1997-04-02"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.svc.SetToday(func() string { return "2012-06-30" })
+		for _, deferAt := range []int{1000, 2} { // in the bitmaps at once, then through the change sequence
+			w.svc.SetDeferAt(deferAt)
+			ins := []ServiceInput{
+				{CardID: a.ID, SiteID: w.fd1.ID, Type: "legal_aid", Date: "2011-03-04", Provider: "  Lawyer Wang ", PartnerID: p.ID, Note: " first "},
+				{Card: b.Number, SiteID: w.fd2.ID, Type: "health", Date: "2011-05-06"},
+				{CardID: a.ID, SiteID: w.fd1.ID, Type: "counselling", Date: "2011-02-01"},
+			}
+			ids, err := w.svc.AddServices(ctx, sys, ins, 0)
+			if err != nil || len(ids) != 3 {
+				t.Fatalf("deferAt %d: %v %v", deferAt, ids, err)
+			}
+			var got []string
+			for _, id := range ids {
+				var card, site, partner, session int64
+				var typ, day, provider, note, by string
+				if err := db.R.QueryRowContext(ctx, `SELECT card_id, site_id, type, served_on, provider, COALESCE(partner_id, 0), COALESCE(session_id, 0), note, created_by
+					FROM services WHERE id = $1`, id).Scan(&card, &site, &typ, &day, &provider, &partner, &session, &note, &by); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, fmt.Sprintf("%d %d %s %s %q %d %d %q %s", card, site, typ, day, provider, partner, session, note, by))
+			}
+			want := []string{
+				fmt.Sprintf("%d %d legal_aid 2011-03-04 %q %d 0 %q %s", a.ID, w.fd1.ID, "Lawyer Wang", p.ID, "first", sys.PublicID),
+				fmt.Sprintf("%d %d health 2011-05-06 %q 0 0 %q %s", b.ID, w.fd2.ID, "", "", sys.PublicID),
+				fmt.Sprintf("%d %d counselling 2011-02-01 %q 0 0 %q %s", a.ID, w.fd1.ID, "", "", sys.PublicID),
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("deferAt %d: stored\n%s\nwant\n%s", deferAt, got, want)
+			}
+		}
+		for card, want := range map[int64]string{a.ID: "2011-03-04", b.ID: "2011-05-06"} {
+			c, err := w.svc.Card(ctx, sys, card)
+			if err != nil || c.LastActive != want {
+				t.Errorf("card %d last active %q (%v), want %q", card, c.LastActive, err, want)
+			}
+		}
+		if n, err := w.svc.Reach(ctx, sys, ReachQuery{UnitID: w.ah.ID, From: "2011-01", To: "2011-12"}); err != nil || n != 2 {
+			t.Errorf("reach %d %v, want 2", n, err)
+		}
+	})
+}

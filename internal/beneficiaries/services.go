@@ -361,14 +361,72 @@ func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor,
 	if err := es.Err(); err != nil {
 		return nil, err
 	}
+	ids, err := s.insertServices(ctx, tx, a, ins, session)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.touchCards(ctx, tx, ins, byID); err != nil {
+		return nil, err
+	}
+	if len(ins) >= s.deferAt() {
+		err = analytics.Defer(ctx, tx, s.db.Dialect, ids)
+	} else {
+		served := make([]analytics.Served, len(ins))
+		for i, in := range ins {
+			served[i] = analytics.Served{Card: in.CardID, Unit: in.SiteID, Date: in.Date, Type: in.Type}
+		}
+		err = analytics.Add(ctx, tx, s.db.Dialect, served)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ids, audit.Record(ctx, tx, a, "create", "services", 0, ins[0].SiteID, nil, map[string]any{"services": len(ins), "session": session})
+}
+
+// insertServices writes checked services and returns their ids. PostgreSQL takes each column
+// as one array parameter, up to 20,000 rows a statement (one statement text, prepared once);
+// SQLite, in-process, takes multi-row VALUES sized by Dialect.Rows.
+func (s *Service) insertServices(ctx context.Context, tx *sql.Tx, a access.Actor, ins []ServiceInput, session int64) ([]int64, error) {
 	now := store.Now()
 	ids := make([]int64, 0, len(ins))
-	served := make([]analytics.Served, 0, len(ins))
+	collect := func(rows *sql.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	}
+	const cols = `INSERT INTO services (card_id, site_id, type, served_on, provider, partner_id, session_id, note, created_by, created_at) `
+	if s.db.Dialect == store.Postgres {
+		for start := 0; start < len(ins); start += 20_000 {
+			chunk := ins[start:min(len(ins), start+20_000)]
+			cards, sites, partners := make([]int64, len(chunk)), make([]int64, len(chunk)), make([]int64, len(chunk))
+			types, dates, providers, notes := make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk))
+			for i, in := range chunk {
+				cards[i], sites[i], partners[i] = in.CardID, in.SiteID, in.PartnerID
+				types[i], dates[i], providers[i], notes[i] = in.Type, in.Date, strings.TrimSpace(in.Provider), strings.TrimSpace(in.Note)
+			}
+			err := collect(tx.QueryContext(ctx, cols+`SELECT v.card, v.site, v.type, v.day, v.provider, NULLIF(v.partner, 0), NULLIF($8, 0), v.note, $9, $10
+				FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS v(card, site, type, day, provider, partner, note)
+				RETURNING id`, cards, sites, types, dates, providers, partners, notes, session, a.PublicID, now))
+			if err != nil {
+				return nil, err
+			}
+		}
+		return ids, nil
+	}
 	batch := s.db.Dialect.Rows(10)
 	for start := 0; start < len(ins); start += batch {
 		chunk := ins[start:min(len(ins), start+batch)]
 		var sb strings.Builder
-		sb.WriteString(`INSERT INTO services (card_id, site_id, type, served_on, provider, partner_id, session_id, note, created_by, created_at) VALUES `)
+		sb.WriteString(cols + `VALUES `)
 		args := make([]any, 0, len(chunk)*10)
 		for i, in := range chunk {
 			if i > 0 {
@@ -377,38 +435,13 @@ func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor,
 			n := len(args)
 			fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
 			args = append(args, in.CardID, in.SiteID, in.Type, in.Date, strings.TrimSpace(in.Provider), nullID(in.PartnerID), nullID(session), strings.TrimSpace(in.Note), a.PublicID, now)
-			served = append(served, analytics.Served{Card: in.CardID, Unit: in.SiteID, Date: in.Date, Type: in.Type})
 		}
 		sb.WriteString(" RETURNING id")
-		rows, err := tx.QueryContext(ctx, s.db.Dialect.Bind(sb.String()), args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := collect(tx.QueryContext(ctx, s.db.Dialect.Bind(sb.String()), args...)); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.touchCards(ctx, tx, ins, byID); err != nil {
-		return nil, err
-	}
-	if len(ins) >= s.deferAt() {
-		err = analytics.Defer(ctx, tx, ids)
-	} else {
-		err = analytics.Add(ctx, tx, s.db.Dialect, served)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return ids, audit.Record(ctx, tx, a, "create", "services", 0, ins[0].SiteID, nil, map[string]any{"services": len(ins), "session": session})
+	return ids, nil
 }
 
 // touchCards moves each card's last activity to its latest new service, many cards per
@@ -427,6 +460,15 @@ func (s *Service) touchCards(ctx context.Context, tx *sql.Tx, ins []ServiceInput
 	list := make([]touch, 0, len(latest))
 	for id, d := range latest {
 		list = append(list, touch{id, d})
+	}
+	if s.db.Dialect == store.Postgres {
+		ids, dates := make([]int64, len(list)), make([]string, len(list))
+		for i, t := range list {
+			ids[i], dates[i] = t.id, t.date
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE cards SET last_active = v.day FROM unnest($1::bigint[], $2::text[]) AS v(id, day)
+			WHERE cards.id = v.id AND cards.last_active < v.day`, ids, dates)
+		return err
 	}
 	for len(list) > 0 {
 		chunk := list[:min(len(list), s.db.Dialect.Rows(2))]
