@@ -41,6 +41,9 @@ usage:
   ting user create --username U --name N --role R --unit CODE [--partner ID] [--password P]
   ting user reset --username U [--password P]
   ting backup --out FILE [flags]       consistent copy of the SQLite database
+  ting import services FILE [--dry-run] [--lang zh|en]
+                                       record the services of a CSV or XLSX register, all or
+                                       nothing; a failure lists each bad row, column and rule
   ting analytics rebuild [--verify]    recompute the derived aggregates from the records
                                        (--verify: then prove they equal a fresh recomputation)
   ting analytics verify                compare the kept aggregates with a recomputation
@@ -99,6 +102,8 @@ func run(ctx context.Context, argv []string) error {
 		err = unitCmd(ctx, args)
 	case "backup":
 		err = backup(ctx, args)
+	case "import":
+		err = importCmd(ctx, args)
 	case "analytics":
 		err = analytics(ctx, args)
 	case "remind":

@@ -305,6 +305,36 @@ func cardRefs(ctx context.Context, q store.Queryer, d store.Dialect, a access.Ac
 }
 
 func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor, ins []ServiceInput, session int64, today string) ([]int64, error) {
+	byID, err := s.checkServices(ctx, tx, a, ins, today)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.insertServices(ctx, tx, a, ins, session)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.touchCards(ctx, tx, ins, byID); err != nil {
+		return nil, err
+	}
+	if len(ins) >= s.deferAt() {
+		err = analytics.Defer(ctx, tx, s.db.Dialect, ids)
+	} else {
+		served := make([]analytics.Served, len(ins))
+		for i, in := range ins {
+			served[i] = analytics.Served{Card: in.CardID, Unit: in.SiteID, Date: in.Date, Type: in.Type}
+		}
+		err = analytics.Add(ctx, tx, s.db.Dialect, served)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ids, audit.Record(ctx, tx, a, "create", "services", 0, ins[0].SiteID, nil, map[string]any{"services": len(ins), "session": session})
+}
+
+// checkServices checks every service of a batch, reporting each failure with its row (the
+// index + 1) as a valid.Errors, and resolves each one's card: it sets CardID and returns the
+// cards by id. It writes nothing.
+func (s *Service) checkServices(ctx context.Context, tx *sql.Tx, a access.Actor, ins []ServiceInput, today string) (map[int64]*cardRef, error) {
 	if err := a.Require(access.ViewCards); err != nil {
 		return nil, err
 	}
@@ -358,29 +388,7 @@ func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor,
 			ins[i].CardID = ref.id
 		}
 	}
-	if err := es.Err(); err != nil {
-		return nil, err
-	}
-	ids, err := s.insertServices(ctx, tx, a, ins, session)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.touchCards(ctx, tx, ins, byID); err != nil {
-		return nil, err
-	}
-	if len(ins) >= s.deferAt() {
-		err = analytics.Defer(ctx, tx, s.db.Dialect, ids)
-	} else {
-		served := make([]analytics.Served, len(ins))
-		for i, in := range ins {
-			served[i] = analytics.Served{Card: in.CardID, Unit: in.SiteID, Date: in.Date, Type: in.Type}
-		}
-		err = analytics.Add(ctx, tx, s.db.Dialect, served)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return ids, audit.Record(ctx, tx, a, "create", "services", 0, ins[0].SiteID, nil, map[string]any{"services": len(ins), "session": session})
+	return byID, es.Err()
 }
 
 // insertServices writes checked services and returns their ids. PostgreSQL takes each column

@@ -6,46 +6,39 @@ package org
 // written in one transaction. An export uses the same columns, so it re-imports cleanly.
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/unicode"
 
 	"ting/internal/access"
 	"ting/internal/audit"
+	"ting/internal/sheet"
 	"ting/internal/store"
 	"ting/internal/valid"
 )
 
-// Format is a spreadsheet file format.
-type Format string
+// The file formats are the sheet package's; these names keep org's callers unchanged.
+type Format = sheet.Format
 
 const (
-	CSV  Format = "csv"
-	XLSX Format = "xlsx"
+	CSV  = sheet.CSV
+	XLSX = sheet.XLSX
 )
 
 // XLSXType is the media type of XLSX files.
-const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+const XLSXType = sheet.XLSXType
 
 // DetectFormat tells XLSX (a zip archive) from CSV by the file's first bytes.
-func DetectFormat(data []byte) Format {
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		return XLSX
-	}
-	return CSV
+func DetectFormat(data []byte) Format { return sheet.DetectFormat(data) }
+
+// SplitCSV splits CSV into records, one per spreadsheet row (see sheet.SplitCSV).
+func SplitCSV(data []byte, delim byte) (rows [][]string, badRow int) {
+	return sheet.SplitCSV(data, delim)
 }
 
 // Kind names what a file holds.
@@ -56,34 +49,26 @@ const (
 	PartnersFile Kind = "partners"
 )
 
-// column is one column of an import file: its name (also the valid.FieldError field) and the
-// other headings users write for it.
-type column struct {
-	name     string
-	required bool
-	aliases  []string
+var unitColumns = []sheet.Column{
+	{Name: "code", Required: true, Aliases: []string{"代码", "编码", "单位编码"}},
+	{Name: "level", Required: true, Aliases: []string{"层级", "级别"}},
+	{Name: "parent_code", Required: true, Aliases: []string{"上级代码", "上级编码", "上级单位代码", "parent"}},
+	{Name: "name_zh", Required: true, Aliases: []string{"中文名称", "中文名", "名称（中文）"}},
+	{Name: "name_en", Required: true, Aliases: []string{"英文名称", "英文名", "名称（英文）"}},
+	{Name: "tags", Required: false, Aliases: []string{"标签"}},
+	{Name: "effective", Required: false, Aliases: []string{"生效日期", "日期"}},
 }
 
-var unitColumns = []column{
-	{"code", true, []string{"代码", "编码", "单位编码"}},
-	{"level", true, []string{"层级", "级别"}},
-	{"parent_code", true, []string{"上级代码", "上级编码", "上级单位代码", "parent"}},
-	{"name_zh", true, []string{"中文名称", "中文名", "名称（中文）"}},
-	{"name_en", true, []string{"英文名称", "英文名", "名称（英文）"}},
-	{"tags", false, []string{"标签"}},
-	{"effective", false, []string{"生效日期", "日期"}},
-}
-
-var partnerColumns = []column{
-	{"code", true, []string{"代码", "编码", "伙伴代码"}},
-	{"unit_code", true, []string{"单位代码", "所属单位代码", "单位编码", "unit"}},
-	{"type", true, []string{"类型"}},
-	{"sector", false, []string{"领域", "部门"}},
-	{"name_zh", true, []string{"中文名称", "中文名", "名称（中文）"}},
-	{"name_en", true, []string{"英文名称", "英文名", "名称（英文）"}},
-	{"contact", false, []string{"联系方式", "联系人"}},
-	{"notes", false, []string{"备注"}},
-	{"active", false, []string{"有效", "是否有效", "状态"}},
+var partnerColumns = []sheet.Column{
+	{Name: "code", Required: true, Aliases: []string{"代码", "编码", "伙伴代码"}},
+	{Name: "unit_code", Required: true, Aliases: []string{"单位代码", "所属单位代码", "单位编码", "unit"}},
+	{Name: "type", Required: true, Aliases: []string{"类型"}},
+	{Name: "sector", Required: false, Aliases: []string{"领域", "部门"}},
+	{Name: "name_zh", Required: true, Aliases: []string{"中文名称", "中文名", "名称（中文）"}},
+	{Name: "name_en", Required: true, Aliases: []string{"英文名称", "英文名", "名称（英文）"}},
+	{Name: "contact", Required: false, Aliases: []string{"联系方式", "联系人"}},
+	{Name: "notes", Required: false, Aliases: []string{"备注"}},
+	{Name: "active", Required: false, Aliases: []string{"有效", "是否有效", "状态"}},
 }
 
 // ColumnNames lists a file kind's columns in export order.
@@ -92,358 +77,11 @@ func ColumnNames(k Kind) []string {
 	if k == PartnersFile {
 		cols = partnerColumns
 	}
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = c.name
-	}
-	return out
+	return sheet.Names(cols)
 }
 
-// maxReport bounds a report: past it the user learns nothing new from more lines.
-const maxReport = 500
-
-// report collects row errors.
-type report struct{ es valid.Errors }
-
-func (r *report) add(row int, field, rule string, param ...string) {
-	e := valid.FieldError{Row: row, Field: field, Rule: rule}
-	if len(param) > 0 {
-		e.Param = param[0]
-	}
-	r.es = append(r.es, e)
-}
-
-// addAll copies the domain's field errors onto row, renaming id fields to the file's columns.
-func (r *report) addAll(row int, es valid.Errors) {
-	for _, e := range es {
-		e.Row = row
-		switch e.Field {
-		case "parent_id":
-			e.Field = "parent_code"
-		case "unit_id":
-			e.Field = "unit_code"
-		}
-		r.es = append(r.es, e)
-	}
-}
-
-// done sorts the errors by row (stable, so a row's errors keep column order) and caps them.
-func (r *report) done() valid.Errors {
-	slices.SortStableFunc(r.es, func(a, b valid.FieldError) int { return a.Row - b.Row })
-	if len(r.es) > maxReport {
-		r.es = append(r.es[:maxReport], valid.FieldError{Field: "file", Rule: "too_many_errors", Param: strconv.Itoa(maxReport)})
-	}
-	return r.es
-}
-
-// ---- reading files ----
-
-// sheetRow is one row of cells and its number as a spreadsheet program shows it (1-based).
-type sheetRow struct {
-	num   int
-	cells []string
-}
-
-// readSheet reads the rows of a CSV or XLSX file.
-func readSheet(data []byte, f Format) ([]sheetRow, valid.Errors) {
-	if f == XLSX {
-		return readXLSX(data)
-	}
-	return readCSV(data)
-}
-
-var utf8BOM = []byte("\xef\xbb\xbf")
-
-// readCSV parses RFC 4180 CSV. It is written out rather than using encoding/csv because that
-// package skips blank lines, and the row numbers in a report must match what a spreadsheet
-// program shows for the same file.
-func readCSV(data []byte) ([]sheetRow, valid.Errors) {
-	var r report
-	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
-		// Excel's "Unicode text" is UTF-16 with a byte-order mark, tab separated.
-		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		out, err := dec.Bytes(data)
-		if err != nil {
-			r.add(0, "file", "encoding")
-			return nil, r.done()
-		}
-		data = out
-	}
-	data = bytes.TrimPrefix(data, utf8BOM)
-	if !utf8.Valid(data) {
-		r.add(0, "file", "encoding")
-		return nil, r.done()
-	}
-	delim := sniffDelimiter(data)
-	split, bad := SplitCSV(data, delim)
-	if bad > 0 {
-		r.add(bad, "file", "csv_quote")
-		return nil, r.done()
-	}
-	rows := make([]sheetRow, len(split))
-	for i, cells := range split {
-		rows[i] = sheetRow{num: i + 1, cells: cells}
-	}
-	for _, row := range rows {
-		for j, v := range row.cells {
-			row.cells[j] = unguardFormula(v)
-		}
-	}
-	return rows, nil
-}
-
-// SplitCSV splits RFC 4180 CSV into records, one per spreadsheet row: blank lines are kept
-// (encoding/csv skips them, and row numbers in a report must match what a spreadsheet program
-// shows), quoted cells may hold the delimiter, doubled quotes and line breaks (CRLF inside is
-// read as LF). A quote left open, or text after a closing quote, returns the row it began on.
-func SplitCSV(data []byte, delim byte) (rows [][]string, badRow int) {
-	var cells []string
-	var cell strings.Builder
-	num := 1
-	endRow := func() {
-		cells = append(cells, cell.String())
-		cell.Reset()
-		rows = append(rows, cells)
-		cells = nil
-		num++
-	}
-	i := 0
-	atCellStart := true
-	for i < len(data) {
-		c := data[i]
-		switch {
-		case atCellStart && c == '"':
-			i++
-			closed := false
-			for i < len(data) {
-				if data[i] == '"' {
-					if i+1 < len(data) && data[i+1] == '"' {
-						cell.WriteByte('"')
-						i += 2
-						continue
-					}
-					i++
-					closed = true
-					break
-				}
-				if data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n' {
-					i++
-					continue
-				}
-				cell.WriteByte(data[i])
-				i++
-			}
-			if !closed || i < len(data) && data[i] != delim && data[i] != '\n' && data[i] != '\r' {
-				return nil, num
-			}
-			atCellStart = false
-		case c == delim:
-			cells = append(cells, cell.String())
-			cell.Reset()
-			atCellStart = true
-			i++
-		case c == '\n' || c == '\r':
-			if c == '\r' && i+1 < len(data) && data[i+1] == '\n' {
-				i++
-			}
-			i++
-			endRow()
-			atCellStart = true
-		default:
-			cell.WriteByte(c)
-			atCellStart = false
-			i++
-		}
-	}
-	if !atCellStart || len(cells) > 0 || cell.Len() > 0 {
-		endRow()
-	}
-	return rows, 0
-}
-
-// sniffDelimiter picks ';' or tab only when the header line uses it more than commas.
-func sniffDelimiter(data []byte) byte {
-	line := data
-	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
-		line = data[:i]
-	}
-	best, n := byte(','), bytes.Count(line, []byte{','})
-	for _, d := range []byte{';', '\t'} {
-		if c := bytes.Count(line, []byte{d}); c > n {
-			best, n = d, c
-		}
-	}
-	return best
-}
-
-// Spreadsheet programs run a cell that starts with one of these as a formula, so an export
-// puts an apostrophe before such cells and an import takes it off again.
-const formulaStart = "=+-@\t\r"
-
-func guardFormula(s string) string {
-	t := strings.TrimLeft(s, "'")
-	if t != "" && strings.ContainsRune(formulaStart, rune(t[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-func unguardFormula(s string) string {
-	if len(s) < 2 || s[0] != '\'' {
-		return s
-	}
-	t := strings.TrimLeft(s, "'")
-	if t != "" && strings.ContainsRune(formulaStart, rune(t[0])) {
-		return s[1:]
-	}
-	return s
-}
-
-// xlsxLimit caps the unpacked size of an uploaded workbook, so a small zip cannot expand into
-// gigabytes.
-const xlsxLimit = 256 << 20
-
-// readXLSX reads the first sheet of a workbook. Cell values are read raw, so a date typed into
-// Excel arrives as its serial number (which the date columns accept) rather than formatted by
-// the reader's locale.
-func readXLSX(data []byte) (rows []sheetRow, es valid.Errors) {
-	var r report
-	defer func() {
-		// The workbook comes from the user; a malformed one must give a report, never a crash.
-		if p := recover(); p != nil {
-			rows, es = nil, valid.Errors{{Field: "file", Rule: "xlsx"}}
-		}
-	}()
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: xlsxLimit, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		r.add(0, "file", "xlsx")
-		return nil, r.done()
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		r.add(0, "file", "no_rows")
-		return nil, r.done()
-	}
-	it, err := f.Rows(sheets[0])
-	if err != nil {
-		r.add(0, "file", "xlsx")
-		return nil, r.done()
-	}
-	defer it.Close()
-	for n := 1; it.Next(); n++ {
-		cells, err := it.Columns()
-		if err != nil {
-			r.add(n, "file", "xlsx")
-			return nil, r.done()
-		}
-		if len(cells) > 0 {
-			rows = append(rows, sheetRow{num: n, cells: cells})
-		}
-	}
-	if it.Error() != nil {
-		r.add(0, "file", "xlsx")
-		return nil, r.done()
-	}
-	return rows, nil
-}
-
-// ---- matching the header ----
-
-func normHeading(s string) string {
-	s = strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
-	s = strings.ToLower(s)
-	s = strings.NewReplacer(" ", "_", "-", "_", "\u3000", "_").Replace(s)
-	return s
-}
-
-// table is a file's data rows with the header matched to columns.
-type table struct {
-	col  map[string]int // column name → cell index
-	rows []sheetRow
-}
-
-func (t table) has(name string) bool { _, ok := t.col[name]; return ok }
-
-// cell returns a row's value in the named column, trimmed; "" when absent.
-func (t table) cell(r sheetRow, name string) string {
-	i, ok := t.col[name]
-	if !ok || i >= len(r.cells) {
-		return ""
-	}
-	return strings.TrimSpace(r.cells[i])
-}
-
-func blank(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// matchHeader takes the first non-blank row as the header, matches its headings to cols by name
-// or alias (case-insensitively, in any order), and returns the data rows after it.
-func matchHeader(rows []sheetRow, cols []column, r *report) (table, bool) {
-	for len(rows) > 0 && blank(rows[0].cells) {
-		rows = rows[1:]
-	}
-	if len(rows) == 0 {
-		r.add(0, "file", "no_rows")
-		return table{}, false
-	}
-	head := rows[0]
-	t := table{col: map[string]int{}}
-	ok := true
-	for i, h := range head.cells {
-		key := normHeading(h)
-		if key == "" {
-			continue
-		}
-		name := ""
-		for _, c := range cols {
-			if key == c.name || slices.ContainsFunc(c.aliases, func(a string) bool { return normHeading(a) == key }) {
-				name = c.name
-				break
-			}
-		}
-		switch {
-		case name == "":
-			r.add(head.num, "header", "unknown_column", strings.TrimSpace(h))
-			ok = false
-		case t.has(name):
-			r.add(head.num, "header", "duplicate_column", strings.TrimSpace(h))
-			ok = false
-		default:
-			t.col[name] = i
-		}
-	}
-	for _, c := range cols {
-		if c.required && !t.has(c.name) {
-			r.add(head.num, c.name, "missing_column")
-			ok = false
-		}
-	}
-	for _, row := range rows[1:] {
-		if blank(row.cells) {
-			continue
-		}
-		// A value under a column without a heading is likely data put in the wrong place.
-		for i := len(head.cells); i < len(row.cells); i++ {
-			if strings.TrimSpace(row.cells[i]) != "" {
-				r.add(row.num, "file", "no_column", strconv.Itoa(i+1))
-				break
-			}
-		}
-		t.rows = append(t.rows, row)
-	}
-	if ok && len(t.rows) == 0 {
-		r.add(0, "file", "no_rows")
-		ok = false
-	}
-	return t, ok
-}
+// idColumns renames the domain checks' id fields to the file's code columns.
+var idColumns = map[string]string{"parent_id": "parent_code", "unit_id": "unit_code"}
 
 // ---- cell values ----
 
@@ -468,29 +106,6 @@ func splitTagCell(s string) []string {
 	return normTags(strings.FieldsFunc(s, func(r rune) bool {
 		return r == ';' || r == ',' || r == '；' || r == '，' || r == '、' || r == ' ' || r == '\t' || r == '\u3000' || r == '\n' || r == '\r'
 	}))
-}
-
-// excelEpoch is day 0 of Excel's date serial numbers (correct from 1 March 1900 on).
-var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-
-// normDate rewrites the date spellings spreadsheets produce as YYYY-MM-DD; anything else is
-// returned unchanged for the date rule to report. serial admits Excel's day numbers.
-func normDate(s string, serial bool) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return ""
-	}
-	for _, layout := range []string{time.DateOnly, "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.Format(time.DateOnly)
-		}
-	}
-	if serial {
-		if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 61 && f < 2958466 && f == math.Trunc(f) {
-			return excelEpoch.AddDate(0, 0, int(f)).Format(time.DateOnly)
-		}
-	}
-	return s
 }
 
 // parseBool reads the active column; ok is false for anything unrecognised.
@@ -541,47 +156,47 @@ func ParseUnits(data []byte, f Format) (UnitSheet, valid.Errors) {
 // parseUnits returns every row it could read, with bad marking the row numbers that failed, so
 // that the database checks can still report on the other rows.
 func parseUnits(data []byte, f Format) (UnitSheet, map[int]bool, valid.Errors) {
-	var r report
-	sheet, es := readSheet(data, f)
+	var r sheet.Report
+	rows, es := sheet.Read(data, f)
 	if len(es) > 0 {
 		return UnitSheet{}, nil, es
 	}
-	t, ok := matchHeader(sheet, unitColumns, &r)
+	t, ok := sheet.MatchHeader(rows, unitColumns, &r)
 	if !ok {
-		return UnitSheet{}, nil, r.done()
+		return UnitSheet{}, nil, r.Done()
 	}
 	out := UnitSheet{}
 	for _, c := range unitColumns {
-		if t.has(c.name) {
-			out.Columns = append(out.Columns, c.name)
+		if t.Has(c.Name) {
+			out.Columns = append(out.Columns, c.Name)
 		}
 	}
 	bad := map[int]bool{}
 	first := map[string]int{}
-	for _, row := range t.rows {
-		n := len(r.es)
-		u := UnitRow{Row: row.num, Code: t.cell(row, "code"), ParentCode: t.cell(row, "parent_code"),
-			NameZH: t.cell(row, "name_zh"), NameEN: t.cell(row, "name_en"),
-			Tags: splitTagCell(t.cell(row, "tags")), Effective: normDate(t.cell(row, "effective"), f == XLSX)}
-		u.Level, _ = parseLevelCell(t.cell(row, "level"))
-		r.addAll(row.num, CheckUnitInput(UnitInput{Code: u.Code, Level: u.Level, NameZH: u.NameZH, NameEN: u.NameEN, Tags: u.Tags, Effective: u.Effective}))
+	for _, row := range t.Rows {
+		n := r.Len()
+		u := UnitRow{Row: row.Num, Code: t.Cell(row, "code"), ParentCode: t.Cell(row, "parent_code"),
+			NameZH: t.Cell(row, "name_zh"), NameEN: t.Cell(row, "name_en"),
+			Tags: splitTagCell(t.Cell(row, "tags")), Effective: sheet.NormDate(t.Cell(row, "effective"), f == XLSX)}
+		u.Level, _ = parseLevelCell(t.Cell(row, "level"))
+		r.AddAll(row.Num, CheckUnitInput(UnitInput{Code: u.Code, Level: u.Level, NameZH: u.NameZH, NameEN: u.NameEN, Tags: u.Tags, Effective: u.Effective}), idColumns)
 		switch {
 		case u.ParentCode == "" && u.Level > National:
-			r.add(row.num, "parent_code", "required")
+			r.Add(row.Num, "parent_code", "required")
 		case u.ParentCode != "" && u.Level == National:
-			r.add(row.num, "level", "national_no_parent")
+			r.Add(row.Num, "level", "national_no_parent")
 		case u.ParentCode != "" && u.ParentCode == u.Code:
-			r.add(row.num, "parent_code", "cycle", u.Code)
+			r.Add(row.Num, "parent_code", "cycle", u.Code)
 		}
 		if u.Code != "" {
 			if at, dup := first[u.Code]; dup {
-				r.add(row.num, "code", "duplicate_in_file", strconv.Itoa(at))
+				r.Add(row.Num, "code", "duplicate_in_file", strconv.Itoa(at))
 			} else {
-				first[u.Code] = row.num
+				first[u.Code] = row.Num
 			}
 		}
-		if len(r.es) > n {
-			bad[row.num] = true
+		if r.Len() > n {
+			bad[row.Num] = true
 		}
 		out.Rows = append(out.Rows, u)
 	}
@@ -599,7 +214,7 @@ func parseUnits(data []byte, f Format) (UnitSheet, map[int]bool, valid.Errors) {
 			continue
 		}
 		if p := out.Rows[pi]; p.Level != 0 && u.Level <= p.Level && u.Level != National {
-			r.add(u.Row, "level", "below_parent", p.Level.Key())
+			r.Add(u.Row, "level", "below_parent", p.Level.Key())
 			bad[u.Row] = true
 		}
 		seen := map[string]bool{u.Code: true}
@@ -611,7 +226,7 @@ func parseUnits(data []byte, f Format) (UnitSheet, map[int]bool, valid.Errors) {
 			if seen[code] {
 				// Only the rows on the loop report it, not every row hanging below one.
 				if code == u.Code {
-					r.add(u.Row, "parent_code", "cycle", u.ParentCode)
+					r.Add(u.Row, "parent_code", "cycle", u.ParentCode)
 					bad[u.Row] = true
 				}
 				break
@@ -620,7 +235,7 @@ func parseUnits(data []byte, f Format) (UnitSheet, map[int]bool, valid.Errors) {
 			code = out.Rows[j].ParentCode
 		}
 	}
-	return out, bad, r.done()
+	return out, bad, r.Done()
 }
 
 // ---- partners: parsing and row rules ----
@@ -659,58 +274,58 @@ func ParsePartners(data []byte, f Format) (PartnerSheet, valid.Errors) {
 }
 
 func parsePartners(data []byte, f Format) (PartnerSheet, map[int]bool, valid.Errors) {
-	var r report
-	sheet, es := readSheet(data, f)
+	var r sheet.Report
+	rows, es := sheet.Read(data, f)
 	if len(es) > 0 {
 		return PartnerSheet{}, nil, es
 	}
-	t, ok := matchHeader(sheet, partnerColumns, &r)
+	t, ok := sheet.MatchHeader(rows, partnerColumns, &r)
 	if !ok {
-		return PartnerSheet{}, nil, r.done()
+		return PartnerSheet{}, nil, r.Done()
 	}
 	out := PartnerSheet{}
 	for _, c := range partnerColumns {
-		if t.has(c.name) {
-			out.Columns = append(out.Columns, c.name)
+		if t.Has(c.Name) {
+			out.Columns = append(out.Columns, c.Name)
 		}
 	}
 	bad := map[int]bool{}
 	first := map[string]int{}
-	for _, row := range t.rows {
-		n := len(r.es)
-		p := PartnerRow{Row: row.num, Code: t.cell(row, "code"), UnitCode: t.cell(row, "unit_code"),
-			Type: strings.ToLower(t.cell(row, "type")), Sector: strings.ToLower(t.cell(row, "sector")),
-			NameZH: t.cell(row, "name_zh"), NameEN: t.cell(row, "name_en"), Contact: t.cell(row, "contact"), Notes: t.cell(row, "notes")}
+	for _, row := range t.Rows {
+		n := r.Len()
+		p := PartnerRow{Row: row.Num, Code: t.Cell(row, "code"), UnitCode: t.Cell(row, "unit_code"),
+			Type: strings.ToLower(t.Cell(row, "type")), Sector: strings.ToLower(t.Cell(row, "sector")),
+			NameZH: t.Cell(row, "name_zh"), NameEN: t.Cell(row, "name_en"), Contact: t.Cell(row, "contact"), Notes: t.Cell(row, "notes")}
 		var es valid.Errors
 		for _, e := range CheckPartnerInput(p.input(1)) {
 			if e.Field != "unit_id" {
 				es = append(es, e)
 			}
 		}
-		r.addAll(row.num, es)
+		r.AddAll(row.Num, es, idColumns)
 		if p.UnitCode == "" {
-			r.add(row.num, "unit_code", "required")
+			r.Add(row.Num, "unit_code", "required")
 		}
-		if s := t.cell(row, "active"); s != "" {
+		if s := t.Cell(row, "active"); s != "" {
 			v, ok := parseBool(s)
 			if !ok {
-				r.add(row.num, "active", "bool")
+				r.Add(row.Num, "active", "bool")
 			}
 			p.Active = &v
 		}
 		if p.Code != "" {
 			if at, dup := first[p.Code]; dup {
-				r.add(row.num, "code", "duplicate_in_file", strconv.Itoa(at))
+				r.Add(row.Num, "code", "duplicate_in_file", strconv.Itoa(at))
 			} else {
-				first[p.Code] = row.num
+				first[p.Code] = row.Num
 			}
 		}
-		if len(r.es) > n {
-			bad[row.num] = true
+		if r.Len() > n {
+			bad[row.Num] = true
 		}
 		out.Rows = append(out.Rows, p)
 	}
-	return out, bad, r.done()
+	return out, bad, r.Done()
 }
 
 func (p PartnerRow) input(unitID int64) PartnerInput {
@@ -846,7 +461,7 @@ type unitStep struct {
 // importUnits checks the rows against the database and the actor's scope, then applies them in
 // level order so that parents created by the file exist before their children.
 func (s *Service) importUnits(ctx context.Context, tx *sql.Tx, a access.Actor, sh UnitSheet, bad map[int]bool, parseErrs valid.Errors, res *ImportResult) (valid.Errors, error) {
-	r := report{es: slices.Clone(parseErrs)}
+	r := sheet.Report{Errors: slices.Clone(parseErrs)}
 	db, err := s.allUnits(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -899,7 +514,7 @@ func (s *Service) importUnits(ctx context.Context, tx *sql.Tx, a access.Actor, s
 		if bad[u.Row] {
 			continue
 		}
-		n := len(r.es)
+		n := r.Len()
 		st := unitStep{row: u, effective: u.Effective}
 		if st.effective == "" {
 			st.effective = today
@@ -907,7 +522,7 @@ func (s *Service) importUnits(ctx context.Context, tx *sql.Tx, a access.Actor, s
 		ex, exists := db[u.Code]
 		if exists {
 			if !a.Sees(ex.Path) {
-				r.add(u.Row, "code", "unique", u.Code)
+				r.Add(u.Row, "code", "unique", u.Code)
 				continue
 			}
 			st.existing = &ex
@@ -919,28 +534,28 @@ func (s *Service) importUnits(ctx context.Context, tx *sql.Tx, a access.Actor, s
 			st.move = codeOf[ex.ParentID] != u.ParentCode
 			switch {
 			case ex.Level != u.Level:
-				r.add(u.Row, "level", "level_fixed", ex.Level.Key())
+				r.Add(u.Row, "level", "level_fixed", ex.Level.Key())
 			case !st.rename && !st.move:
 				res.Unchanged++
 				continue
 			case ex.Path == a.UnitPath && a.UnitPath != "/":
 				// Officers manage what lies below them, not their own unit.
-				r.add(u.Row, "code", "outside_scope", u.Code)
+				r.Add(u.Row, "code", "outside_scope", u.Code)
 			case ex.Closed():
-				r.add(u.Row, "effective", "unit_closed", ex.ClosedOn)
+				r.Add(u.Row, "effective", "unit_closed", ex.ClosedOn)
 			default:
 				var es valid.Errors
 				if es.Date("effective", st.effective) {
 					_, es = CheckEffective(st.effective, lastFrom[ex.ID], today)
 				}
-				r.addAll(u.Row, es)
+				r.AddAll(u.Row, es, idColumns)
 			}
 		} else {
 			if st.effective > today {
-				r.add(u.Row, "effective", "not_future", today)
+				r.Add(u.Row, "effective", "not_future", today)
 			}
 			if u.ParentCode == "" && a.UnitPath != "/" {
-				r.add(u.Row, "code", "outside_scope", u.Code)
+				r.Add(u.Row, "code", "outside_scope", u.Code)
 			}
 			opened[u.Code] = st.effective
 		}
@@ -952,7 +567,7 @@ func (s *Service) importUnits(ctx context.Context, tx *sql.Tx, a access.Actor, s
 				for code, ok := u.ParentCode, true; ok && code != ""; code, ok = parentOf(code) {
 					if seen[code] {
 						if code == u.Code {
-							r.add(u.Row, "parent_code", "cycle", u.ParentCode)
+							r.Add(u.Row, "parent_code", "cycle", u.ParentCode)
 						}
 						break
 					}
@@ -960,13 +575,13 @@ func (s *Service) importUnits(ctx context.Context, tx *sql.Tx, a access.Actor, s
 				}
 			}
 		}
-		if len(r.es) > n {
+		if r.Len() > n {
 			continue
 		}
 		steps = append(steps, st)
 	}
-	if len(r.es) > 0 {
-		return r.done(), nil
+	if r.Len() > 0 {
+		return r.Done(), nil
 	}
 	for _, st := range steps {
 		es, err := s.applyUnit(ctx, tx, a, st, sh.has("tags"))
@@ -974,8 +589,8 @@ func (s *Service) importUnits(ctx context.Context, tx *sql.Tx, a access.Actor, s
 			return nil, fmt.Errorf("row %d: %w", st.row.Row, err)
 		}
 		if len(es) > 0 {
-			r.addAll(st.row.Row, es)
-			return r.done(), nil
+			r.AddAll(st.row.Row, es, idColumns)
+			return r.Done(), nil
 		}
 		if st.existing == nil {
 			res.Created++
@@ -987,13 +602,13 @@ func (s *Service) importUnits(ctx context.Context, tx *sql.Tx, a access.Actor, s
 }
 
 // checkParent applies the placement rules to a row's parent, wherever it comes from.
-func (s *Service) checkParent(u UnitRow, st unitStep, exists bool, db map[string]Unit, inFile map[string]UnitRow, opened map[string]string, a access.Actor, r *report) {
+func (s *Service) checkParent(u UnitRow, st unitStep, exists bool, db map[string]Unit, inFile map[string]UnitRow, opened map[string]string, a access.Actor, r *sheet.Report) {
 	var parent *Unit
 	if fp, ok := inFile[u.ParentCode]; ok {
 		p := Unit{Code: fp.Code, Level: fp.Level}
 		if dp, ok := db[fp.Code]; ok {
 			if !a.Sees(dp.Path) {
-				r.add(u.Row, "parent_code", "not_found")
+				r.Add(u.Row, "parent_code", "not_found")
 				return
 			}
 			p = dp
@@ -1004,14 +619,14 @@ func (s *Service) checkParent(u UnitRow, st unitStep, exists bool, db map[string
 	} else if dp, ok := db[u.ParentCode]; ok && a.Sees(dp.Path) {
 		parent = &dp
 	} else {
-		r.add(u.Row, "parent_code", "not_found")
+		r.Add(u.Row, "parent_code", "not_found")
 		return
 	}
 	es := CheckPlacement(u.Level, parent)
 	if !exists && len(es) == 0 && parent.OpenedOn != "" && st.effective < parent.OpenedOn {
 		es.Add("effective", "after_parent_opened", parent.OpenedOn)
 	}
-	r.addAll(u.Row, es)
+	r.AddAll(u.Row, es, idColumns)
 }
 
 // applyUnit writes one checked row. Validation errors here mean the database changed under
@@ -1076,7 +691,7 @@ type partnerStep struct {
 
 // importPartners checks the rows against the database and scope, then writes them.
 func (s *Service) importPartners(ctx context.Context, tx *sql.Tx, a access.Actor, sh PartnerSheet, bad map[int]bool, parseErrs valid.Errors, res *ImportResult) (valid.Errors, error) {
-	r := report{es: slices.Clone(parseErrs)}
+	r := sheet.Report{Errors: slices.Clone(parseErrs)}
 	units, err := s.allUnits(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -1103,17 +718,17 @@ func (s *Service) importPartners(ctx context.Context, tx *sql.Tx, a access.Actor
 		if bad[p.Row] {
 			continue
 		}
-		n := len(r.es)
+		n := r.Len()
 		st := partnerStep{row: p}
 		u, ok := units[p.UnitCode]
 		if !ok || !a.Sees(u.Path) {
-			r.add(p.Row, "unit_code", "not_found")
+			r.Add(p.Row, "unit_code", "not_found")
 			continue
 		}
 		st.unitID = u.ID
 		if ex, ok := existing[p.Code]; ok {
 			if !a.Sees(ex.UnitPath) {
-				r.add(p.Row, "code", "unique", p.Code)
+				r.Add(p.Row, "code", "unique", p.Code)
 				continue
 			}
 			in := st.merged(ex, sh)
@@ -1124,18 +739,18 @@ func (s *Service) importPartners(ctx context.Context, tx *sql.Tx, a access.Actor
 			}
 			st.existing = &ex
 			if ex.UnitID != u.ID && u.Closed() {
-				r.add(p.Row, "unit_code", "unit_closed", u.ClosedOn)
+				r.Add(p.Row, "unit_code", "unit_closed", u.ClosedOn)
 			}
-			r.addAll(p.Row, CheckPartnerInput(in))
+			r.AddAll(p.Row, CheckPartnerInput(in), idColumns)
 		} else if u.Closed() {
-			r.add(p.Row, "unit_code", "unit_closed", u.ClosedOn)
+			r.Add(p.Row, "unit_code", "unit_closed", u.ClosedOn)
 		}
-		if len(r.es) == n {
+		if r.Len() == n {
 			steps = append(steps, st)
 		}
 	}
-	if len(r.es) > 0 {
-		return r.done(), nil
+	if r.Len() > 0 {
+		return r.Done(), nil
 	}
 	for _, st := range steps {
 		var err error
@@ -1145,8 +760,8 @@ func (s *Service) importPartners(ctx context.Context, tx *sql.Tx, a access.Actor
 			_, err = s.updatePartnerTx(ctx, tx, a, st.existing.ID, st.merged(*st.existing, sh))
 		}
 		if es, ok := valid.As(err); ok {
-			r.addAll(st.row.Row, es)
-			return r.done(), nil
+			r.AddAll(st.row.Row, es, idColumns)
+			return r.Done(), nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("row %d: %w", st.row.Row, err)
@@ -1243,75 +858,7 @@ func (s *Service) Export(ctx context.Context, a access.Actor, k Kind, f Format, 
 		return append(c[:], strconv.FormatBool(active)), nil
 	}
 	if f == XLSX {
-		return writeXLSX(w, string(k), ColumnNames(k), next)
+		return sheet.WriteXLSX(w, string(k), ColumnNames(k), next)
 	}
-	return writeCSV(w, ColumnNames(k), next)
-}
-
-func writeCSV(w io.Writer, header []string, next func() ([]string, error)) error {
-	if _, err := w.Write(utf8BOM); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	for {
-		rec, err := next()
-		if err != nil {
-			return err
-		}
-		if rec == nil {
-			break
-		}
-		for i, v := range rec {
-			rec[i] = guardFormula(v)
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func writeXLSX(w io.Writer, sheet string, header []string, next func() ([]string, error)) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	cells := func(rec []string) []any {
-		out := make([]any, len(rec))
-		for i, v := range rec {
-			// Strings, so that codes like "001" and dates stay as written.
-			out[i] = v
-		}
-		return out
-	}
-	if err := sw.SetRow("A1", cells(header)); err != nil {
-		return err
-	}
-	for n := 2; ; n++ {
-		rec, err := next()
-		if err != nil {
-			return err
-		}
-		if rec == nil {
-			break
-		}
-		axis, _ := excelize.CoordinatesToCellName(1, n)
-		if err := sw.SetRow(axis, cells(rec)); err != nil {
-			return err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.Write(w)
+	return sheet.WriteCSV(w, ColumnNames(k), next)
 }

@@ -8,6 +8,9 @@ import (
 	"ting/internal/valid"
 )
 
+// The file readers themselves (CSV and XLSX) are fuzzed in internal/sheet; these fuzz org's
+// rules on what they read.
+
 // Seeds: valid files in each spelling the parser accepts, and broken ones.
 var csvSeeds = []string{
 	unitsHead + "CN,national,,全国,National,,2010-01-01\nAH,provincial,CN,安徽省,Anhui,sending;pilot,2010-01-01\n",
@@ -91,27 +94,4 @@ func FuzzParsePartnersCSV(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { txCheckPartners(t, data, org.CSV) })
-}
-
-// FuzzParseXLSX feeds arbitrary bytes to the workbook reader; seeds are real workbooks, so the
-// fuzzer mutates valid zip structure as well as noise. This package's test binary carries both
-// database drivers, which makes minimizing each new input slow: run it with
-// -fuzzminimizetime=2s or the fuzzer spends most of its time minimizing.
-func FuzzParseXLSX(f *testing.F) {
-	f.Add(xlsxFile(f, [][]any{
-		{"代码", "层级", "上级代码", "中文名称", "英文名称", "标签", "生效日期"},
-		{"CN", 1, "", "全国", "National", "", 40179},
-		{"AH", "provincial", "CN", "安徽省", "Anhui", "sending pilot", "2010-01-01"},
-	}))
-	f.Add(xlsxFile(f, [][]any{
-		{"code", "unit_code", "type", "sector", "name_zh", "name_en", "active"},
-		{"P1", "AH", "school", "primary", "小学", "School", true},
-	}))
-	f.Add(xlsxFile(f, nil))
-	f.Add([]byte("PK\x03\x04"))
-	f.Add([]byte{})
-	f.Fuzz(func(t *testing.T, data []byte) {
-		txCheckUnits(t, data, org.XLSX)
-		txCheckPartners(t, data, org.XLSX)
-	})
 }

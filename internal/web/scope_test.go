@@ -216,6 +216,8 @@ func (ids fxScopeIDs) fxScopeImports(base fxScopeRequest, kind string) ([]fxScop
 		"partners": "code,unit_code,type,name_zh,name_en\n" +
 			"FXAH-X2," + fxJSCityCode + ",cso,越界测试,Cross scope attempt\n" +
 			fxJSPartnerCode + "," + fxJSCityCode + ",womens_federation,越界改名,Cross scope rename\n",
+		// A service to Jiangsu's card at Jiangsu's city by Jiangsu's partner.
+		"services": "card,site_code,type,date,partner_code\n" + ids.cardNumber + "," + fxJSCityCode + ",health," + ids.today + "," + fxJSPartnerCode + "\n",
 	}
 	base.record, base.import422 = true, true
 	if base.api {
@@ -226,8 +228,14 @@ func (ids fxScopeIDs) fxScopeImports(base fxScopeRequest, kind string) ([]fxScop
 		base.raw, base.ctype = []byte(f), "text/csv"
 		return []fxScopeRequest{base}, nil
 	}
+	// The network's upload page takes either file, named by its kind field; the services page
+	// takes services.
+	kinds := []string{"units", "partners"}
+	if strings.HasPrefix(strings.TrimPrefix(base.route, base.method+" "), "/services/") {
+		kinds = []string{"services"}
+	}
 	var out []fxScopeRequest
-	for _, k := range []string{"units", "partners"} {
+	for _, k := range kinds {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
 		mw.WriteField("kind", k)
@@ -716,4 +724,94 @@ func TestScopeWalk(t *testing.T) {
 func fxHavePDFFont() bool {
 	_, err := biFont()
 	return err == nil
+}
+
+// TestScopeServicesImport imports services as a caseworker of Anhui (the walk's officer may not
+// record services at all) from files naming Jiangsu's site, card or partner: nothing is written,
+// and the page and the API answer exactly as for a code that names nothing. Jiangsu's own
+// caseworker then imports the same rows, so the refusal is about scope.
+func TestScopeServicesImport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		app := fxServer(t, db)
+		n := fxNetwork(t, db)
+		today := time.Now().UTC().Format(time.DateOnly)
+		ahCase := fxUser(t, db, "fxah_case", access.Caseworker, n.Anhui.ID)
+		jsCase := fxUser(t, db, "fxjs_case", access.Caseworker, n.Jiangsu.ID)
+		svc := beneficiaries.New(db, fxKeys(t))
+		register := func(a access.Actor, site int64) string {
+			t.Helper()
+			c, err := svc.Register(ctx, a, beneficiaries.CardInput{SiteID: site, Sex: "F", Birth: "1996", Status: "working", Name: "范围测试人"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.Number
+		}
+		ahCard := register(ahCase.Actor(), n.AnhuiCity.ID)
+		jsCard := register(jsCase.Actor(), n.JiangsuCity.ID)
+		markers := append(slices.Clone(fxJiangsuMarkers), jsCard)
+		file := func(card, site, partner string) string {
+			return "card,site_code,type,date,partner_code\n" + card + "," + site + ",health," + today + "," + partner + "\n"
+		}
+		// report is the part of a page that answers the upload.
+		report := func(body string) string {
+			i := strings.Index(body, `<section id="import-report"`)
+			if i < 0 {
+				return ""
+			}
+			j := strings.Index(body[i:], "</section>")
+			if j < 0 {
+				return ""
+			}
+			return body[i : i+j]
+		}
+		ah := app.fxLogin(t, ahCase.Username, fxPassword)
+		before := fxCountRows(t, db)
+		const nowhere = "FXNOWHERE-99"
+		for _, c := range []struct{ name, file, named string }{
+			{"site", file(ahCard, fxJSCityCode, ""), fxJSCityCode},
+			{"card", file(jsCard, n.AnhuiCity.Code, ""), jsCard},
+			{"partner", file(ahCard, n.AnhuiCity.Code, fxJSPartnerCode), fxJSPartnerCode},
+		} {
+			unknown := strings.ReplaceAll(c.file, c.named, nowhere)
+			var unsent []string
+			for _, m := range markers {
+				if !strings.Contains(c.file, m) {
+					unsent = append(unsent, m)
+				}
+			}
+			for _, lang := range Langs {
+				what := fmt.Sprintf("Jiangsu's %s as the Anhui caseworker (%s)", c.name, lang)
+				api := ah.do(t, http.MethodPost, "/api/v1/import/services", []byte(c.file), "text/csv", "Accept-Language", lang)
+				apiUnknown := ah.do(t, http.MethodPost, "/api/v1/import/services", []byte(unknown), "text/csv", "Accept-Language", lang)
+				body, ct := txUpload(t, nil, "services.csv", []byte(c.file))
+				page := ah.do(t, http.MethodPost, "/services/import", body, ct, "Accept-Language", lang)
+				body, ct = txUpload(t, nil, "services.csv", []byte(unknown))
+				pageUnknown := ah.do(t, http.MethodPost, "/services/import", body, ct, "Accept-Language", lang)
+				if api.Status != http.StatusUnprocessableEntity || page.Status != http.StatusUnprocessableEntity || !fxRefusedAsNotFound(t, api) {
+					t.Errorf("%s: API %d, page %d\n%s", what, api.Status, page.Status, fxSnippet(api.Body))
+				}
+				if got, want := strings.ReplaceAll(api.Body, c.named, nowhere), apiUnknown.Body; got != want {
+					t.Errorf("%s: the API answers\n%s\nbut for a code that names nothing\n%s", what, got, want)
+				}
+				if got, want := report(page.Body), report(pageUnknown.Body); got == "" || got != want {
+					t.Errorf("%s: the page reports\n%s\nbut for a code that names nothing\n%s", what, got, want)
+				}
+				for _, r := range []fxResp{api, page} {
+					if leaks := fxLeaks(r.Body, unsent); len(leaks) > 0 {
+						t.Errorf("%s: the answer shows %q", what, leaks)
+					}
+				}
+			}
+		}
+		if after := fxCountRows(t, db); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("refused imports changed rows:\nbefore %v\nafter  %v", before, after)
+		}
+		js := app.fxLogin(t, jsCase.Username, fxPassword)
+		r := js.do(t, http.MethodPost, "/api/v1/import/services", []byte(file(jsCard, fxJSCityCode, fxJSPartnerCode)), "text/csv")
+		var res svcImportBody
+		if r.json(t, &res); r.Status != http.StatusOK || res.Created != 1 {
+			t.Fatalf("Jiangsu's caseworker: %d\n%s", r.Status, fxSnippet(r.Body))
+		}
+	})
 }

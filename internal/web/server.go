@@ -163,6 +163,7 @@ func (s *Server) registerRoutes() {
 	s.routesNotifications()
 	s.routesPlans()
 	s.routesCards()
+	s.routesServicesImport()
 	s.routesAPI()
 }
 
