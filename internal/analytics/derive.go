@@ -120,20 +120,24 @@ func deriveReach(ctx context.Context, q store.Queryer, t tree, p pass, folded bo
 		return nil, err
 	}
 	rows.Close()
-	// Up the tree, deepest level first: each unit's cells into its parent's.
+	// Up the tree, deepest level first: each unit's cells and its children's, united.
 	byDepth := make([][]cell, MaxDepth+1)
 	for c := range cells {
 		byDepth[t.depth[c.unit]] = append(byDepth[t.depth[c.unit]], c)
 	}
 	for d := MaxDepth; d > 1; d-- {
+		kids := map[cell][]*roaring.Bitmap{}
 		for _, c := range byDepth[d] {
 			up := cell{t.parent[c.unit], c.month, c.typ}
-			if pb := cells[up]; pb != nil {
-				pb.Or(cells[c])
+			kids[up] = append(kids[up], cells[c])
+		}
+		for up, bs := range kids {
+			if own := cells[up]; own != nil {
+				bs = append(bs, own)
 			} else {
-				cells[up] = cells[c].Clone()
 				byDepth[d-1] = append(byDepth[d-1], up)
 			}
+			cells[up] = union(bs)
 		}
 	}
 	// Months into years, types into any type.
@@ -147,7 +151,18 @@ func deriveReach(ctx context.Context, q store.Queryer, t tree, p pass, folded bo
 		}
 	}
 	for k, bs := range parts {
-		out[k] = roaring.FastOr(bs...)
+		out[k] = union(bs)
 	}
 	return out, nil
+}
+
+// union is the union of bitmaps; one alone is returned itself, not copied (where data is
+// sparse, most units, years and "any type" hold the people of one bitmap below them). Derived
+// bitmaps may thus be shared between keys: nothing changes them once derived but RunOptimize,
+// which keeps the set.
+func union(bs []*roaring.Bitmap) *roaring.Bitmap {
+	if len(bs) == 1 {
+		return bs[0]
+	}
+	return roaring.FastOr(bs...)
 }
