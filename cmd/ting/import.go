@@ -90,7 +90,7 @@ func importTo(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, tr.T("svcimport.done", "N", res.Created))
 	}
 	if res.Created >= beneficiaries.DeferAt && !res.DryRun {
-		fmt.Fprintln(out, "the reach bitmaps take these services from the change sequence: the server folds them in the background, or run `ting analytics fold`")
+		fmt.Fprintln(out, tr.T("svcimport.pending_hint"))
 	}
 	return nil
 }
