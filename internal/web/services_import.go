@@ -4,7 +4,6 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"strings"
 
 	"ting/internal/access"
 	"ting/internal/beneficiaries"
@@ -188,30 +187,11 @@ func (h *cardsWeb) apiImportServices(w http.ResponseWriter, r *http.Request, a a
 		return err
 	}
 	tr := reqCtx(r).tr
-	fail := func(status int, e valid.FieldError) error {
-		writeJSON(w, status, apiErrorBody{Code: "validation", Message: tr.FieldError(e), Field: e.Field,
-			Errors: []apiFieldFail{{Field: e.Field, Rule: e.Rule, Message: tr.FieldError(e)}}})
-		return nil
-	}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "multipart/form-data" && !slices.Contains(rawTypes, ct) {
-		return fail(http.StatusUnsupportedMediaType, valid.FieldError{Field: "body", Rule: "media_type", Param: "text/csv, " + sheet.XLSXType + ", multipart/form-data"})
-	}
-	data, name, err := readUpload(w, r, true)
-	if err := uploadError(err); err != nil {
-		if es, ok := valid.As(err); ok && es[0].Rule == "too_large" {
-			return fail(http.StatusRequestEntityTooLarge, es[0])
-		}
+	up, done, err := apiUpload(w, r)
+	if done || err != nil {
 		return err
 	}
-	partType := r.Header.Get("Content-Type")
-	if r.MultipartForm != nil {
-		if fh := r.MultipartForm.File["file"]; len(fh) > 0 {
-			partType = fh[0].Header.Get("Content-Type")
-		}
-	}
-	dry := strings.ToLower(r.URL.Query().Get("dry_run"))
-	res, err := h.svc.ImportServices(r.Context(), a, data, beneficiaries.ImportOptions{Format: formatOf(partType, name, data), DryRun: dry == "true" || dry == "1"})
+	res, err := h.svc.ImportServices(r.Context(), a, up.data, beneficiaries.ImportOptions{Format: up.format, DryRun: up.dryRun})
 	if _, ok := valid.As(err); err != nil && !ok {
 		return err
 	}

@@ -314,6 +314,44 @@ type importFail struct {
 // rawTypes are the bodies the import API reads as the file itself.
 var rawTypes = []string{"", "text/csv", "text/plain", "application/csv", "application/octet-stream", org.XLSXType}
 
+// upload is an import file sent to the API.
+type upload struct {
+	data   []byte
+	format org.Format
+	dryRun bool
+}
+
+// apiUpload reads an import file sent to the API as multipart field "file" or as the raw body
+// (text/csv or the XLSX type), with ?dry_run=true. A body of another type or too large is
+// answered here (done).
+func apiUpload(w http.ResponseWriter, r *http.Request) (up upload, done bool, err error) {
+	tr := reqCtx(r).tr
+	fail := func(status int, e valid.FieldError) (upload, bool, error) {
+		writeJSON(w, status, apiErrorBody{Code: "validation", Message: tr.FieldError(e), Field: e.Field,
+			Errors: []apiFieldFail{{Field: e.Field, Rule: e.Rule, Message: tr.FieldError(e)}}})
+		return upload{}, true, nil
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "multipart/form-data" && !slices.Contains(rawTypes, ct) {
+		return fail(http.StatusUnsupportedMediaType, valid.FieldError{Field: "body", Rule: "media_type", Param: "text/csv, " + org.XLSXType + ", multipart/form-data"})
+	}
+	data, name, err := readUpload(w, r, true)
+	if err := uploadError(err); err != nil {
+		if es, ok := valid.As(err); ok && es[0].Rule == "too_large" {
+			return fail(http.StatusRequestEntityTooLarge, es[0])
+		}
+		return upload{}, false, err
+	}
+	partType := r.Header.Get("Content-Type")
+	if r.MultipartForm != nil {
+		if fh := r.MultipartForm.File["file"]; len(fh) > 0 {
+			partType = fh[0].Header.Get("Content-Type")
+		}
+	}
+	dry := strings.ToLower(r.URL.Query().Get("dry_run"))
+	return upload{data: data, format: formatOf(partType, name, data), dryRun: dry == "true" || dry == "1"}, false, nil
+}
+
 // apiImport takes the file as multipart field "file" or as the raw body (text/csv or the
 // XLSX type) and answers the import's counts, with 422 and every row error when any fails.
 func (s *Server) apiImport(kind org.Kind) func(w http.ResponseWriter, r *http.Request, a access.Actor) error {
@@ -322,30 +360,11 @@ func (s *Server) apiImport(kind org.Kind) func(w http.ResponseWriter, r *http.Re
 			return err
 		}
 		tr := reqCtx(r).tr
-		fail := func(status int, e valid.FieldError) error {
-			writeJSON(w, status, apiErrorBody{Code: "validation", Message: tr.FieldError(e), Field: e.Field,
-				Errors: []apiFieldFail{{Field: e.Field, Rule: e.Rule, Message: tr.FieldError(e)}}})
-			return nil
-		}
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if ct != "multipart/form-data" && !slices.Contains(rawTypes, ct) {
-			return fail(http.StatusUnsupportedMediaType, valid.FieldError{Field: "body", Rule: "media_type", Param: "text/csv, " + org.XLSXType + ", multipart/form-data"})
-		}
-		data, name, err := readUpload(w, r, true)
-		if err := uploadError(err); err != nil {
-			if es, ok := valid.As(err); ok && es[0].Rule == "too_large" {
-				return fail(http.StatusRequestEntityTooLarge, es[0])
-			}
+		up, done, err := apiUpload(w, r)
+		if done || err != nil {
 			return err
 		}
-		partType := r.Header.Get("Content-Type")
-		if r.MultipartForm != nil {
-			if fh := r.MultipartForm.File["file"]; len(fh) > 0 {
-				partType = fh[0].Header.Get("Content-Type")
-			}
-		}
-		dry := r.URL.Query().Get("dry_run")
-		res, err := s.org.Import(r.Context(), a, kind, data, org.ImportOptions{Format: formatOf(partType, name, data), DryRun: dry == "true" || dry == "1"})
+		res, err := s.org.Import(r.Context(), a, kind, up.data, org.ImportOptions{Format: up.format, DryRun: up.dryRun})
 		if _, ok := valid.As(err); err != nil && !ok {
 			return err
 		}
