@@ -83,34 +83,24 @@ func (h *cardsWeb) servicesImportUpload(w http.ResponseWriter, r *http.Request, 
 	}
 	d := newSvcImportData()
 	page := &Page{Title: tr.T("svcimport.title"), Data: &d}
-	data, name, err := readUpload(w, r, false)
-	d.FileName = name
-	d.DryRun = r.PostFormValue("dry_run") != ""
-	if err := uploadError(err); err != nil {
-		es, ferr := formErrors(err)
-		if ferr != nil {
-			h.fail(w, r, ferr)
-			return
-		}
-		status := http.StatusUnprocessableEntity
-		if e, _ := es.For("file"); e.Rule == "too_large" {
-			status = http.StatusRequestEntityTooLarge
-		}
+	up, name, es, status, err := formUpload(w, r)
+	d.FileName, d.DryRun = name, up.dryRun
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if es != nil {
 		page.Errors = es
 		h.render(w, r, status, "services_import", page)
 		return
 	}
-	var ct string
-	if fh := r.MultipartForm.File["file"]; len(fh) > 0 {
-		ct = fh[0].Header.Get("Content-Type")
-	}
-	res, err := h.svc.ImportServices(r.Context(), a, data, beneficiaries.ImportOptions{Format: formatOf(ct, name, data), DryRun: d.DryRun})
+	res, err := h.svc.ImportServices(r.Context(), a, up.data, beneficiaries.ImportOptions{Format: up.format, DryRun: d.DryRun})
 	if _, ok := valid.As(err); err != nil && !ok {
 		h.fail(w, r, err)
 		return
 	}
 	d.Result = &res
-	status := http.StatusOK
+	status = http.StatusOK
 	if len(res.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 		for _, e := range res.Errors {

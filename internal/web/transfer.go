@@ -178,20 +178,14 @@ func (s *Server) transferImport(w http.ResponseWriter, r *http.Request, a access
 		return
 	}
 	page := &Page{Title: tr.T("transfer.title"), Data: &d}
-	data, name, err := readUpload(w, r, false)
-	d.FileName = name
+	up, name, es, status, err := formUpload(w, r)
+	d.FileName, d.DryRun = name, up.dryRun
 	d.Kind = r.PostFormValue("kind")
-	d.DryRun = r.PostFormValue("dry_run") != ""
-	if err := uploadError(err); err != nil {
-		es, ferr := formErrors(err)
-		if ferr != nil {
-			s.fail(w, r, ferr)
-			return
-		}
-		status := http.StatusUnprocessableEntity
-		if e, _ := es.For("file"); e.Rule == "too_large" {
-			status = http.StatusRequestEntityTooLarge
-		}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if es != nil {
 		page.Errors = es
 		s.render(w, r, status, "transfer", page)
 		return
@@ -202,17 +196,13 @@ func (s *Server) transferImport(w http.ResponseWriter, r *http.Request, a access
 		s.render(w, r, http.StatusUnprocessableEntity, "transfer", page)
 		return
 	}
-	var ct string
-	if fh := r.MultipartForm.File["file"]; len(fh) > 0 {
-		ct = fh[0].Header.Get("Content-Type")
-	}
-	res, err := s.org.Import(r.Context(), a, kind, data, org.ImportOptions{Format: formatOf(ct, name, data), DryRun: d.DryRun})
+	res, err := s.org.Import(r.Context(), a, kind, up.data, org.ImportOptions{Format: up.format, DryRun: d.DryRun})
 	if _, ok := valid.As(err); err != nil && !ok {
 		s.fail(w, r, err)
 		return
 	}
 	d.Result = &res
-	status := http.StatusOK
+	status = http.StatusOK
 	if len(res.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 		for _, e := range res.Errors {
@@ -319,6 +309,30 @@ type upload struct {
 	data   []byte
 	format org.Format
 	dryRun bool
+}
+
+// formUpload reads an import file posted from a page's form (field "file", checkbox
+// "dry_run"). A file refused (missing, too large) comes back as the form's errors, with the
+// status to answer them with.
+func formUpload(w http.ResponseWriter, r *http.Request) (up upload, name string, es valid.Errors, status int, err error) {
+	data, name, err := readUpload(w, r, false)
+	up.dryRun = r.PostFormValue("dry_run") != ""
+	if err := uploadError(err); err != nil {
+		if es, err = formErrors(err); err != nil {
+			return up, name, nil, 0, err
+		}
+		status = http.StatusUnprocessableEntity
+		if e, _ := es.For("file"); e.Rule == "too_large" {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return up, name, es, status, nil
+	}
+	var ct string
+	if fh := r.MultipartForm.File["file"]; len(fh) > 0 {
+		ct = fh[0].Header.Get("Content-Type")
+	}
+	up.data, up.format = data, formatOf(ct, name, data)
+	return up, name, nil, http.StatusOK, nil
 }
 
 // apiUpload reads an import file sent to the API as multipart field "file" or as the raw body
