@@ -84,10 +84,13 @@ func importTo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	done, already := "svcimport.done", "svcimport.already"
 	if res.DryRun {
-		fmt.Fprintln(out, tr.T("svcimport.dry_done", "N", res.Created))
-	} else {
-		fmt.Fprintln(out, tr.T("svcimport.done", "N", res.Created))
+		done, already = "svcimport.dry_done", "svcimport.dry_already"
+	}
+	fmt.Fprintln(out, tr.T(done, "N", res.Created))
+	if res.Skipped > 0 {
+		fmt.Fprintln(out, tr.T(already, "N", res.Skipped))
 	}
 	if res.Created >= beneficiaries.DeferAt && !res.DryRun {
 		fmt.Fprintln(out, tr.T("svcimport.pending_hint"))

@@ -135,8 +135,16 @@ func TestImportServicesCommand(t *testing.T) {
 	if got := out.String(); got != "2 services imported.\n" || services() != 2 {
 		t.Fatalf("import printed %q, %d services", got, services())
 	}
+	// The same file again records nothing and says why.
+	out.Reset()
+	if err := importTo(ctx, []string{"services", good, data, "--lang=zh"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "已导入 0 条服务记录。\n2 行与已有服务记录重复，未再次导入。\n" || services() != 2 {
+		t.Fatalf("again printed %q, %d services", got, services())
+	}
 	// Through run, as the binary does; the default language is Chinese.
-	if err := run(ctx, []string{"import", "services", good, data}); err != nil || services() != 4 {
+	if err := run(ctx, []string{"import", "services", good, data}); err != nil || services() != 2 {
 		t.Fatalf("run: %v, %d services", err, services())
 	}
 	if err := run(ctx, []string{"analytics", "verify", data}); err != nil {

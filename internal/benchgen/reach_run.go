@@ -31,22 +31,30 @@ type ReachReport struct {
 }
 
 // ImportResult times services written through beneficiaries.Service.AddServices (batches from
-// beneficiaries.DeferAt go to the reach change sequence), a national count while they are
-// pending, and folding them into the bitmaps.
+// beneficiaries.DeferAt go to the reach change sequence), a register file of one batch's size
+// through ImportServices, twice, a national count while they are pending, and folding them into
+// the bitmaps.
 type ImportResult struct {
 	Batches  int
 	Size     int
-	Services int64
+	Services int64  // through AddServices
 	Batch    Timing // per batch
 	Total    time.Duration
 	Rate     float64 // services per second of Total
+
+	File      int           // rows of the CSV register imported through ImportServices
+	FileNew   int           // services it recorded (the rest repeated generated ones)
+	FileTime  time.Duration // reading, checking, the repeat check and writing
+	FileRate  float64       // rows per second of FileTime
+	AgainTime time.Duration // the same file again: every row a repeat, nothing written
+	AgainRate float64       // rows per second of AgainTime
 
 	Pending      int64         // services pending after the batches
 	PendingCount Timing        // national count over the whole period with them pending
 	PendingSQL   time.Duration // the SQL baseline of that count, once
 	Fold         time.Duration // analytics.FoldAll of them
 	FoldRate     float64       // services per second of Fold
-	EndToEnd     float64       // services per second of Total and Fold together
+	EndToEnd     float64       // services per second of writing them all (batches and file) and folding them
 }
 
 // ReachQuery is one question asked of the service and of the baseline.
@@ -166,7 +174,50 @@ func ImportReach(ctx context.Context, db *store.DB, spec ReachSpec, log io.Write
 	}
 	res.Batch = timing(ds)
 	res.Rate = rate(res.Services, res.Total)
-	return res, nil
+	return res, importFile(ctx, svc, db, rng, cards, spec.BatchSize, &res, log)
+}
+
+// importFile imports a CSV register of size random services (card number, site code, type,
+// day) through ImportServices, then the same file again, which must record nothing.
+func importFile(ctx context.Context, svc *beneficiaries.Service, db *store.DB, rng *rand.Rand, cards int64, size int, res *ImportResult, log io.Writer) error {
+	ids := make([]int64, size)
+	for i := range ids {
+		ids[i] = 1 + rng.Int64N(cards)
+	}
+	info, err := cardInfo(ctx, db, ids)
+	if err != nil {
+		return err
+	}
+	days := reachDays()
+	var file strings.Builder
+	file.WriteString("card,site_code,type,date\n")
+	for _, id := range ids {
+		fmt.Fprintf(&file, "%s,%s,%s,%s\n", info[id].number, info[id].siteCode, reachTypes[rng.IntN(len(reachTypes))], days[rng.IntN(len(days))])
+	}
+	data := []byte(file.String())
+	run := func() (beneficiaries.ImportResult, time.Duration, error) {
+		t := time.Now()
+		r, err := svc.ImportServices(ctx, access.System, data, beneficiaries.ImportOptions{})
+		return r, time.Since(t), err
+	}
+	first, d, err := run()
+	if err != nil {
+		return fmt.Errorf("register file: %w", err)
+	}
+	if first.Rows != size || first.Created+first.Skipped != size {
+		return fmt.Errorf("register file of %d rows: %+v", size, first)
+	}
+	res.File, res.FileNew, res.FileTime, res.FileRate = size, first.Created, d, rate(int64(size), d)
+	again, d, err := run()
+	if err != nil {
+		return fmt.Errorf("register file again: %w", err)
+	}
+	if again.Created != 0 || again.Skipped != size {
+		return fmt.Errorf("register file again: %d recorded, %d repeats; want 0 and %d", again.Created, again.Skipped, size)
+	}
+	res.AgainTime, res.AgainRate = d, rate(int64(size), d)
+	fmt.Fprintf(log, "service layer: register file of %d rows in %s (%d new), again in %s (all repeats)\n", size, res.FileTime.Round(time.Millisecond), res.FileNew, d.Round(time.Millisecond))
+	return nil
 }
 
 // foldImport counts the national reach with the imported services pending (checked against
@@ -209,7 +260,7 @@ func foldImport(ctx context.Context, db *store.DB, g ReachGenerated, spec ReachS
 		return fmt.Errorf("folded %d services of %d pending", n, res.Pending)
 	}
 	res.FoldRate = rate(n, res.Fold)
-	res.EndToEnd = rate(res.Services, res.Total+res.Fold)
+	res.EndToEnd = rate(res.Services+int64(res.FileNew), res.Total+res.FileTime+res.Fold)
 	fmt.Fprintf(log, "service layer: national count with %d pending p50 %s (SQL %s); folded in %s\n", res.Pending, ms(res.PendingCount.P50), ms(res.PendingSQL), res.Fold.Round(time.Millisecond))
 	return nil
 }
@@ -217,7 +268,26 @@ func foldImport(ctx context.Context, db *store.DB, g ReachGenerated, spec ReachS
 // cardSites reads the communities of cards (rather than generating them again: an existing
 // database need not have been made with this spec's units and seed).
 func cardSites(ctx context.Context, db *store.DB, ids []int64) (map[int64]int64, error) {
-	out := map[int64]int64{}
+	info, err := cardInfo(ctx, db, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]int64, len(info))
+	for id, c := range info {
+		out[id] = c.site
+	}
+	return out, nil
+}
+
+// aCard is what a service needs of a generated card, by id or as a register names it.
+type aCard struct {
+	site             int64
+	number, siteCode string
+}
+
+// cardInfo reads the cards' sites and numbers, 500 a query; every id must exist.
+func cardInfo(ctx context.Context, db *store.DB, ids []int64) (map[int64]aCard, error) {
+	out := map[int64]aCard{}
 	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
 	for len(uniq) > 0 {
 		n := min(len(uniq), 500)
@@ -227,11 +297,12 @@ func cardSites(ctx context.Context, db *store.DB, ids []int64) (map[int64]int64,
 			ph[i], args[i] = "$"+strconv.Itoa(i+1), uniq[i]
 		}
 		err := scanEach(ctx, db.R, func(rows *sql.Rows) error {
-			var id, site int64
-			err := rows.Scan(&id, &site)
-			out[id] = site
+			var id int64
+			var c aCard
+			err := rows.Scan(&id, &c.site, &c.number, &c.siteCode)
+			out[id] = c
 			return err
-		}, `SELECT id, site_id FROM cards WHERE id IN (`+strings.Join(ph, ",")+`)`, args...)
+		}, `SELECT c.id, c.site_id, c.number, u.code FROM cards c JOIN org_units u ON u.id = c.site_id WHERE c.id IN (`+strings.Join(ph, ",")+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -436,6 +507,8 @@ func PrintReach(w io.Writer, r ReachReport) {
 		}
 		fmt.Fprintf(w, "service  AddServices, %d batches of %s: p50 %s p95 %s per batch, %s services/s, %s (aim %s: %s)\n",
 			r.Import.Batches, num(r.Import.Size), ms(r.Import.Batch.P50), ms(r.Import.Batch.P95), num(int64(r.Import.Rate)), how, num(int64(AimImportRate)), verdict(r.AimImport))
+		fmt.Fprintf(w, "         ImportServices, a CSV register of %s rows (%s new): %s, %s rows/s; the same file again (every row a repeat, nothing written): %s, %s rows/s\n",
+			num(int64(r.Import.File)), num(int64(r.Import.FileNew)), ms(r.Import.FileTime), num(int64(r.Import.FileRate)), ms(r.Import.AgainTime), num(int64(r.Import.AgainRate)))
 		fmt.Fprintf(w, "         with %s services pending, national reach p50 %s p95 %s (SQL %s, equal); analytics.FoldAll %s (%s services/s); import and fold together %s services/s\n",
 			num(r.Import.Pending), ms(r.Import.PendingCount.P50), ms(r.Import.PendingCount.P95), ms(r.Import.PendingSQL), dur(r.Import.Fold), num(int64(r.Import.FoldRate)), num(int64(r.Import.EndToEnd)))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -181,10 +182,11 @@ func TestReachGenerateAndMeasure(t *testing.T) {
 		if n := count("SELECT COUNT(*) FROM cards"); n != 3000 || r.Cards != 3000 {
 			t.Errorf("cards: %d stored, %d reported", n, r.Cards)
 		}
-		if n := count("SELECT COUNT(*) FROM services"); n != r.Services+r.Import.Services || r.Import.Services != 2*beneficiaries.DeferAt || r.Import.Pending != r.Import.Services || r.Import.Fold <= 0 || r.Import.EndToEnd <= 0 {
+		if n := count("SELECT COUNT(*) FROM services"); n != r.Services+r.Import.Services+int64(r.Import.FileNew) || r.Import.Services != 2*beneficiaries.DeferAt ||
+			r.Import.Pending != r.Import.Services+int64(r.Import.FileNew) || r.Import.Fold <= 0 || r.Import.EndToEnd <= 0 {
 			t.Errorf("services: %d stored; %d loaded and %d through the service layer reported; import %+v", n, r.Services, r.Import.Services, r.Import)
 		}
-		if lo, hi := count("SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM services GROUP BY card_id) x"), count("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM services GROUP BY card_id) x"); lo < 1 || hi > 2*4-1+2*beneficiaries.DeferAt {
+		if lo, hi := count("SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM services GROUP BY card_id) x"), count("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM services GROUP BY card_id) x"); lo < 1 || hi > 2*4-1+3*beneficiaries.DeferAt {
 			t.Errorf("services per card from %d to %d", lo, hi)
 		}
 		for what, query := range map[string]string{
@@ -295,6 +297,12 @@ func TestReachGenerateAndMeasure(t *testing.T) {
 		if r.Import.Batches != 2 || r.Import.Batch.Reps != 2 || r.Import.Rate <= 0 || r.Import.Total < r.Import.Batch.P95 {
 			t.Errorf("service-layer import %+v", r.Import)
 		}
+		// The register file: one batch's size, nearly all new (a random service can repeat a
+		// generated one), then all repeats.
+		if im := r.Import; im.File != beneficiaries.DeferAt || im.FileNew < im.File*9/10 || im.FileRate <= 0 || im.AgainRate <= 0 ||
+			im.FileRate != float64(im.File)/im.FileTime.Seconds() {
+			t.Errorf("register file %+v", im)
+		}
 		if r.CardsPerSecond <= 0 || r.ServicesPerSecond <= 0 || r.RebuildRate <= 0 || r.BulkRate <= 0 || r.BulkRate >= r.RebuildRate || r.Method == "" ||
 			r.Elapsed < r.ServicesTime+r.RebuildTime || r.RebuildHeap == 0 {
 			t.Errorf("rates: %+v", r.ReachGenerated)
@@ -302,7 +310,8 @@ func TestReachGenerateAndMeasure(t *testing.T) {
 		if db.Dialect == store.Postgres && (r.IndexDisk <= 0 || r.ServicesDisk <= 0) {
 			t.Errorf("sizes on disk: index %d, services %d", r.IndexDisk, r.ServicesDisk)
 		}
-		for _, want := range []string{"agree on every repetition of 24 queries", "AddServices, 2 batches of 1,000", "change sequence", "with 2,000 services pending", r.County.Code, "F aged 16-24"} {
+		pending := fmt.Sprintf("with %s services pending", num(r.Import.Pending))
+		for _, want := range []string{"agree on every repetition of 24 queries", "AddServices, 2 batches of 1,000", "change sequence", "a CSV register of 1,000 rows", "every row a repeat", pending, r.County.Code, "F aged 16-24"} {
 			if !strings.Contains(log.String(), want) {
 				t.Errorf("report lacks %q", want)
 			}
@@ -314,7 +323,7 @@ func TestReachGenerateAndMeasure(t *testing.T) {
 			t.Fatal(err)
 		}
 		if again.National.ID != r.National.ID || again.Province.ID != r.Province.ID || again.County.ID != r.County.ID || again.Cards != r.Cards ||
-			again.Services != r.Services+r.Import.Services || again.Units != r.Units || again.LevelCounts != r.LevelCounts ||
+			again.Services != r.Services+r.Import.Services+int64(r.Import.FileNew) || again.Units != r.Units || again.LevelCounts != r.LevelCounts ||
 			again.ProvCards != r.ProvCards || again.CountyCards != r.CountyCards || again.Index.Bitmaps != st.Bitmaps || again.Index.People != st.People || again.Index.Bytes != st.Bytes {
 			t.Errorf("found again: %+v\ngenerated: %+v\nverified: %+v", again, r.ReachGenerated, st)
 		}

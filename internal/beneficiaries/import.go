@@ -3,8 +3,9 @@ package beneficiaries
 // Import of services from the registers implementing agencies keep in spreadsheets (CSV or
 // XLSX). All or nothing: every row is checked, and any failure comes back by the row number the
 // user's spreadsheet program shows, the column and the rule, with nothing written. The rows are
-// written through addServicesTx, the path every other service write takes, so the reach
-// bitmaps stay exact.
+// checked and written by checkServices and writeServices, the path every other service write
+// takes, so the reach bitmaps stay exact. A row repeating a service already recorded is counted
+// and left out, so a register that grows month by month can be uploaded whole every time.
 
 import (
 	"context"
@@ -96,11 +97,14 @@ type ImportOptions struct {
 }
 
 // ImportResult is what an import did, or in a dry run would do. Errors lists every failure;
-// when it is not empty nothing was written and Created is zero.
+// when it is not empty nothing was written and Created and Skipped are zero.
 type ImportResult struct {
 	Format  sheet.Format `json:"format"`
 	Rows    int          `json:"rows"`
 	Created int          `json:"created"`
+	// Skipped counts the rows that repeat a service already recorded; they are not recorded
+	// again.
+	Skipped int          `json:"already_recorded"`
 	DryRun  bool         `json:"dry_run"`
 	Errors  valid.Errors `json:"errors"`
 }
@@ -160,8 +164,9 @@ var importRename = map[string]string{"site_id": "site_code", "partner_id": "part
 var errRollback = errors.New("rollback")
 
 // ImportServices reads a services file (card number, site code, type, date, provider, partner
-// code, note per row) and records every row as a service, in one transaction. Sites and
-// partners outside the actor's scope read as unknown codes; cards as addServicesTx finds them.
+// code, note per row) and records every row not already recorded (see recorded) as a service,
+// in one transaction. Sites and partners outside the actor's scope read as unknown codes; cards
+// as checkServices finds them.
 // Rows failing any rule come back as ImportResult.Errors (also returned as the error, a
 // valid.Errors) and nothing is written.
 func (s *Service) ImportServices(ctx context.Context, a access.Actor, data []byte, opt ImportOptions) (ImportResult, error) {
@@ -183,10 +188,10 @@ func (s *Service) ImportServices(ctx context.Context, a access.Actor, data []byt
 	}
 	res.Rows = len(rows)
 	var report valid.Errors
-	created := 0
+	created, skipped := 0, 0
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		// A busy database runs this again: start clean.
-		report, created = nil, 0
+		report, created, skipped = nil, 0, 0
 		r := sheet.Report{Errors: slices.Clone(parseErrs)}
 		sites, err := s.unitsByCode(ctx, tx, a, rows)
 		if err != nil {
@@ -208,14 +213,7 @@ func (s *Service) ImportServices(ctx context.Context, a access.Actor, data []byt
 			}
 			ins[i] = sr.input(site, partner)
 		}
-		// A file that fails already is only checked further (every row still reported);
-		// otherwise it is written, which checks it first.
-		var ids []int64
-		if r.Len() > 0 {
-			_, err = s.checkServices(ctx, tx, a, ins, today)
-		} else {
-			ids, err = s.addServicesTx(ctx, tx, a, ins, 0, today)
-		}
+		byID, err := s.checkServices(ctx, tx, a, ins, today)
 		if es, ok := valid.As(err); ok {
 			// Its rows are the input's indexes + 1; a cell already reported (a site not found
 			// arrives as a missing site) is reported once.
@@ -243,8 +241,27 @@ func (s *Service) ImportServices(ctx context.Context, a access.Actor, data []byt
 			report = sortReport(r)
 			return errRollback
 		}
-		created = len(ids)
-		summary := map[string]any{"kind": "services", "format": res.Format, "rows": res.Rows, "created": created, "dry_run": opt.DryRun}
+		// Rows already recorded are not recorded again, so that a register kept growing can be
+		// uploaded whole each month.
+		again, err := recorded(ctx, tx, s.db.Dialect, ins)
+		if err != nil {
+			return err
+		}
+		fresh := make([]ServiceInput, 0, len(ins))
+		for i, in := range ins {
+			if !again[i] {
+				fresh = append(fresh, in)
+			}
+		}
+		skipped = len(ins) - len(fresh)
+		if len(fresh) > 0 {
+			ids, err := s.writeServices(ctx, tx, a, fresh, 0, byID)
+			if err != nil {
+				return err
+			}
+			created = len(ids)
+		}
+		summary := map[string]any{"kind": "services", "format": res.Format, "rows": res.Rows, "created": created, "already_recorded": skipped, "dry_run": opt.DryRun}
 		if err := audit.Record(ctx, tx, a, "import", "import", 0, a.UnitID, nil, summary); err != nil {
 			return err
 		}
@@ -259,8 +276,67 @@ func (s *Service) ImportServices(ctx context.Context, a access.Actor, data []byt
 	case err != nil && !errors.Is(err, errRollback):
 		return res, fmt.Errorf("import services: %w", err)
 	}
-	res.Created = created
+	res.Created, res.Skipped = created, skipped
 	return res, nil
+}
+
+// serviceKey is what makes a service of a register the same as one already recorded: card,
+// site, type, day, provider (trimmed) and partner. The note is not part of it: a note changed
+// since the last upload does not make a second service.
+type serviceKey struct {
+	card, site, partner int64
+	typ, date, provider string
+}
+
+func keyOf(in ServiceInput) serviceKey {
+	return serviceKey{card: in.CardID, site: in.SiteID, partner: in.PartnerID, typ: in.Type, date: in.Date, provider: strings.TrimSpace(in.Provider)}
+}
+
+// recorded marks the checked rows (CardID set) that repeat a service already recorded. It
+// counts like a multiset: a file holding a service three times where two are recorded repeats
+// two and adds the third, so a file's own identical rows (two sessions on one day) stay two
+// services the first time and none the second.
+func recorded(ctx context.Context, q store.Queryer, d store.Dialect, ins []ServiceInput) ([]bool, error) {
+	out := make([]bool, len(ins))
+	if len(ins) == 0 {
+		return out, nil
+	}
+	from, to := ins[0].Date, ins[0].Date
+	cards := make([]int64, 0, len(ins))
+	for _, in := range ins {
+		from, to = min(from, in.Date), max(to, in.Date)
+		cards = append(cards, in.CardID)
+	}
+	slices.Sort(cards)
+	have := map[serviceKey]int{}
+	err := inChunks(slices.Compact(cards), func(ph string, args []any) error {
+		n := len(args)
+		args = append(args, from, to)
+		rows, err := q.QueryContext(ctx, d.Bind(fmt.Sprintf(`SELECT card_id, site_id, COALESCE(partner_id, 0), type, served_on, provider FROM services
+			WHERE card_id IN (%s) AND served_on >= $%d AND served_on <= $%d`, ph, n+1, n+2)), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k serviceKey
+			if err := rows.Scan(&k.card, &k.site, &k.partner, &k.typ, &k.date, &k.provider); err != nil {
+				return err
+			}
+			have[k]++
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find services already recorded: %w", err)
+	}
+	for i, in := range ins {
+		if k := keyOf(in); have[k] > 0 {
+			have[k]--
+			out[i] = true
+		}
+	}
+	return out, nil
 }
 
 // sortReport orders the failures by row and, within a row, by the file's column order.
@@ -276,7 +352,7 @@ func sortReport(r sheet.Report) valid.Errors {
 }
 
 func failed(res ImportResult, es valid.Errors) (ImportResult, error) {
-	res.Created = 0
+	res.Created, res.Skipped = 0, 0
 	res.Errors = es
 	return res, es
 }

@@ -3,6 +3,7 @@ package beneficiaries
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -311,7 +312,7 @@ func TestImportServicesAllOrNothing(t *testing.T) {
 			t.Fatalf("%d pending reach changes after a failed import", last)
 		}
 
-		// A file failing only where addServicesTx does not look (a partner code) is still only
+		// A file failing only where checkServices does not look (a partner code) is still only
 		// checked, never written and rolled back: PostgreSQL's id sequence would show the rows.
 		lastID := func() int64 {
 			res, err := w.svc.ImportServices(ctx, w.caseAH, []byte(imHead+w.b.Number+",AH-HF-FD-02,health,2012-01-01,,,\n"), ImportOptions{})
@@ -362,6 +363,92 @@ func TestImportServicesAllOrNothing(t *testing.T) {
 		}
 		if n, _ := analytics.Pending(ctx, db.R); n != 20 || w.reach(t) != 1 || w.services(t) != 20 {
 			t.Fatalf("%d pending, reach %d, %d services; want 20, 1, 20", n, w.reach(t), w.services(t))
+		}
+	})
+}
+
+func TestImportServicesRepeats(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newImWorld(t, db)
+		// January's register: a's two identical sessions on one day are two services.
+		jan := imHead +
+			w.a.Number + ",AH-HF-FD-01,counselling,2012-01-10,张老师,,\n" +
+			w.a.Number + ",AH-HF-FD-01,counselling,2012-01-10,张老师,,\n" +
+			w.b.Number + ",AH-HF-FD-02,legal_aid,2012-01-12,,P-FD,初次\n"
+		res, err := w.svc.ImportServices(ctx, w.caseAH, []byte(jan), ImportOptions{})
+		if err != nil || res.Created != 3 || res.Skipped != 0 {
+			t.Fatalf("first upload: %+v %v", res, err)
+		}
+		// The same file again, as a check and then for real: nothing new.
+		for _, dry := range []bool{true, false} {
+			res, err = w.svc.ImportServices(ctx, w.caseAH, []byte(jan), ImportOptions{DryRun: dry})
+			if err != nil || res.Created != 0 || res.Skipped != 3 || res.Rows != 3 {
+				t.Fatalf("again (dry %v): %+v %v", dry, res, err)
+			}
+		}
+		if n := w.services(t); n != 3 {
+			t.Fatalf("%d services after uploading one file twice; want 3", n)
+		}
+
+		// February's register keeps January's rows, written differently (a type by its name, a
+		// date as the spreadsheet shows it, the provider with spaces, a changed note), adds a
+		// third identical session and two new services, one differing from a recorded one only
+		// by its partner.
+		feb := imHead +
+			w.a.Number + ",AH-HF-FD-01,心理辅导,2012/1/10, 张老师 ,,\n" +
+			strings.ToLower(w.a.Number) + ",AH-HF-FD-01,Counselling,2012-01-10,张老师,,\n" +
+			w.a.Number + ",AH-HF-FD-01,counselling,2012-01-10,张老师,,\n" +
+			w.b.Number + ",AH-HF-FD-02,legal_aid,2012-01-12,,P-FD,复查后修改的备注\n" +
+			w.b.Number + ",AH-HF-FD-02,legal_aid,2012-01-12,,,\n" +
+			w.b.Number + ",AH-HF-FD-02,health,2012-02-03,,,\n"
+		res, err = w.svc.ImportServices(ctx, w.caseAH, []byte(feb), ImportOptions{})
+		if err != nil || res.Created != 3 || res.Skipped != 3 || res.Rows != 6 {
+			t.Fatalf("cumulative register: %+v %v", res, err)
+		}
+		if n := w.services(t); n != 6 {
+			t.Fatalf("%d services; want 6", n)
+		}
+		var note string
+		if err := db.R.QueryRowContext(ctx, `SELECT note FROM services WHERE card_id = $1 AND partner_id IS NOT NULL`, w.b.ID).Scan(&note); err != nil || note != "初次" {
+			t.Fatalf("the recorded note became %q (%v): a repeated row must not change it", note, err)
+		}
+
+		// A service entered on its form is recorded too; a register listing it does not add it,
+		// and the same row at another site or on another day is new.
+		if _, err := w.svc.AddService(ctx, w.caseAH, ServiceInput{Card: w.a.Number, SiteID: w.fd2.ID, Type: "health", Date: "2012-03-01"}); err != nil {
+			t.Fatal(err)
+		}
+		mar := imHead +
+			w.a.Number + ",AH-HF-FD-02,health,2012-03-01,,,\n" +
+			w.a.Number + ",AH-HF-FD-01,health,2012-03-01,,,\n" +
+			w.a.Number + ",AH-HF-FD-02,health,2012-03-02,,,\n"
+		res, err = w.svc.ImportServices(ctx, w.caseAH, []byte(mar), ImportOptions{})
+		if err != nil || res.Created != 2 || res.Skipped != 1 {
+			t.Fatalf("after a form entry: %+v %v", res, err)
+		}
+
+		// Another caseworker's identical service for a card out of scope is not a repeat: the
+		// row fails as not found, and nothing about Jiangsu's services leaks.
+		if _, err := w.svc.AddService(ctx, w.caseJS, ServiceInput{Card: w.js.Number, SiteID: w.bh1.ID, Type: "health", Date: "2012-03-01"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err = w.svc.ImportServices(ctx, w.caseAH, []byte(imHead+w.js.Number+",AH-HF-FD-01,health,2012-03-01,,,\n"), ImportOptions{})
+		if got := imReport(res.Errors); err == nil || !slices.Equal(got, []string{"2:card:not_found"}) || res.Skipped != 0 {
+			t.Fatalf("out of scope: %+v %v", res, err)
+		}
+
+		// Repeats are audited with the import.
+		var raw string
+		if err := db.R.QueryRowContext(ctx, `SELECT after FROM audit_log WHERE action = 'import' ORDER BY id DESC LIMIT 1`).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		var summary struct{ Created, Already int }
+		if err := json.Unmarshal([]byte(strings.Replace(raw, "already_recorded", "already", 1)), &summary); err != nil || summary.Created != 2 || summary.Already != 1 {
+			t.Fatalf("audit summary %s (%v)", raw, err)
+		}
+		if got := w.reach(t); got != 3 {
+			t.Fatalf("national reach %d; want 3 (a, b and Jiangsu's card)", got)
 		}
 	})
 }

@@ -309,6 +309,13 @@ func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor,
 	if err != nil {
 		return nil, err
 	}
+	return s.writeServices(ctx, tx, a, ins, session, byID)
+}
+
+// writeServices writes services checkServices passed (CardID set, byID its cards): the rows,
+// their cards' last activity, their reach (now, or through the change sequence for a large
+// batch) and an audit row.
+func (s *Service) writeServices(ctx context.Context, tx *sql.Tx, a access.Actor, ins []ServiceInput, session int64, byID map[int64]*cardRef) ([]int64, error) {
 	ids, err := s.insertServices(ctx, tx, a, ins, session)
 	if err != nil {
 		return nil, err

@@ -103,5 +103,16 @@ func TestServicesImport(t *testing.T) {
 		if got := text(t, tab, "#services-table tbody"); !strings.Contains(got, "2012-05-02") || !strings.Contains(got, "2012-06-01") {
 			t.Errorf("services %q", got)
 		}
+
+		// The same register uploaded again adds nothing, and the page says why.
+		e.open(t, tab, "/services/import", 200)
+		upload(good, 200)
+		if got, want := text(t, tab, "#import-already"), en.T("svcimport.already", "N", 2); got != want {
+			t.Errorf("second upload %q, want %q", got, want)
+		}
+		e.open(t, tab, fmt.Sprintf("/cards/%d", cardID), 200)
+		if n := count(t, tab, "#services-table tbody tr[id^='service-']"); n != 2 {
+			t.Fatalf("after the second upload the card lists %d services, want 2", n)
+		}
 	})
 }

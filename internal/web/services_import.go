@@ -166,6 +166,7 @@ type svcImportBody struct {
 	DryRun  bool         `json:"dry_run"`
 	Rows    int          `json:"rows"`
 	Created int          `json:"created"`
+	Already int          `json:"already_recorded"`
 	Errors  []importFail `json:"errors"`
 }
 
@@ -185,7 +186,7 @@ func (h *cardsWeb) apiImportServices(w http.ResponseWriter, r *http.Request, a a
 	if _, ok := valid.As(err); err != nil && !ok {
 		return err
 	}
-	body := svcImportBody{Format: res.Format, DryRun: res.DryRun, Rows: res.Rows, Created: res.Created, Errors: []importFail{}}
+	body := svcImportBody{Format: res.Format, DryRun: res.DryRun, Rows: res.Rows, Created: res.Created, Already: res.Skipped, Errors: []importFail{}}
 	for _, e := range res.Errors {
 		body.Errors = append(body.Errors, importFail{Row: e.Row, Field: e.Field, Rule: e.Rule, Param: e.Param, Message: servicesImportSay(tr, e)})
 	}

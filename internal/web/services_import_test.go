@@ -149,6 +149,22 @@ func TestServicesImportPage(t *testing.T) {
 		if n := txCount(t, db, "services"); n != 2 {
 			t.Fatalf("%d services written, want 2", n)
 		}
+		// The same register again, checked and then sent: its rows are already recorded.
+		for _, dry := range []string{"1", ""} {
+			tr := NewTr("en")
+			done, already := "svcimport.done", "svcimport.already"
+			if dry != "" {
+				done, already = "svcimport.dry_done", "svcimport.dry_already"
+			}
+			body, ct := txUpload(t, map[string]string{"dry_run": dry}, "register.csv", []byte(x.good()))
+			r = x.cw.do(t, http.MethodPost, "/services/import", body, ct, "Accept-Language", "en")
+			if want := fxHTML(tr.T(done, "N", 0)) + ` <span id="import-already">` + fxHTML(tr.T(already, "N", 2)); r.Status != http.StatusOK || !strings.Contains(r.Body, want) {
+				t.Fatalf("upload again (dry %q): %d, want %q\n%s", dry, r.Status, want, fxSnippet(r.Body))
+			}
+		}
+		if n := txCount(t, db, "services"); n != 2 {
+			t.Fatalf("%d services after uploading the register twice, want 2", n)
+		}
 
 		// No file; someone who may not record services.
 		body, ct = txUpload(t, nil, "", nil)
@@ -232,8 +248,13 @@ func TestServicesImportAPI(t *testing.T) {
 		}
 		r = x.cwAPI.do(t, http.MethodPost, "/api/v1/import/services", []byte(x.good()), "text/csv")
 		body = svcImportBody{}
-		if r.json(t, &body); r.Status != http.StatusOK || body.DryRun || body.Created != 2 || len(body.Errors) != 0 || txCount(t, db, "services") != 2 {
+		if r.json(t, &body); r.Status != http.StatusOK || body.DryRun || body.Created != 2 || body.Already != 0 || len(body.Errors) != 0 || txCount(t, db, "services") != 2 {
 			t.Fatalf("import: %d %s", r.Status, r.Body)
+		}
+		r = x.cwAPI.do(t, http.MethodPost, "/api/v1/import/services", []byte(x.good()), "text/csv")
+		body = svcImportBody{}
+		if r.json(t, &body); r.Status != http.StatusOK || body.Created != 0 || body.Already != 2 || txCount(t, db, "services") != 2 {
+			t.Fatalf("the same file again: %d %s", r.Status, r.Body)
 		}
 		serial := int(time.Now().UTC().Truncate(24*time.Hour).Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24)
 		xlsx := siWorkbook(t, [][]any{{"卡号", "服务点代码", "服务类型", "服务日期"}, {x.card1, x.n.AnhuiCity.Code, "Peer support", serial}})
@@ -243,8 +264,10 @@ func TestServicesImportAPI(t *testing.T) {
 		if r.json(t, &body); r.Status != http.StatusOK || body.Format != sheet.XLSX || body.Created != 1 {
 			t.Fatalf("workbook: %d %s", r.Status, r.Body)
 		}
+		// The same workbook as the raw body repeats what it recorded.
 		r = x.cwAPI.do(t, http.MethodPost, "/api/v1/import/services", xlsx, sheet.XLSXType)
-		if r.Status != http.StatusOK || txCount(t, db, "services") != 4 {
+		body = svcImportBody{}
+		if r.json(t, &body); r.Status != http.StatusOK || body.Created != 0 || body.Already != 1 || txCount(t, db, "services") != 3 {
 			t.Fatalf("raw workbook: %d %s", r.Status, r.Body)
 		}
 
@@ -265,8 +288,8 @@ func TestServicesImportAPI(t *testing.T) {
 				t.Errorf("%s body: %d, want %d\n%s", c.ctype, r.Status, c.status, fxSnippet(r.Body))
 			}
 		}
-		if n := txCount(t, db, "services"); n != 4 {
-			t.Fatalf("%d services after refusals, want 4", n)
+		if n := txCount(t, db, "services"); n != 3 {
+			t.Fatalf("%d services after refusals, want 3", n)
 		}
 	})
 }
