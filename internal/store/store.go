@@ -96,8 +96,11 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 }
 
 // sqlitePragmas: busy_timeout must come first so that switching to WAL waits for other
-// processes instead of failing.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_time_format=sqlite"
+// processes instead of failing. mmap_size maps the database file (up to SQLite's limit, just
+// under 2 GiB) for reading: every write empties the other connections' page caches, and without
+// the map each page they read again is a read system call and a fresh allocation (the drift
+// report after a write spent 40% of its time there).
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=mmap_size(2147418112)&_time_format=sqlite"
 
 // SQLite's page cache is 2 MB a connection by default; a write into the indexes of a table of
 // millions of services then reads most of its pages from the file again. The writer keeps up
