@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -131,7 +130,7 @@ type reachData struct {
 	Own                             reachRow
 	Rows                            []reachRow
 	Sexes, Groups, AllTypes, Bands  []string
-	Life, Last12, Export, DriftLink string
+	Life, Last12, Export, ExportXLSX, DriftLink string
 }
 
 // reachColumns are the service types the table breaks down by: those asked, else every one.
@@ -252,12 +251,18 @@ func (h *cardsWeb) reach(w http.ResponseWriter, r *http.Request, a access.Actor)
 	d.Life = reachLink("/reach", q, "unit", unit, "from", lifeOfProject, "to", f.defaultTo)
 	d.Last12 = reachLink("/reach", q, "unit", unit, "from", "", "to", "")
 	d.Export = reachLink("/reach/export.csv", q, "unit", unit, "from", f.From, "to", f.To)
+	d.ExportXLSX = reachLink("/reach/export.xlsx", q, "unit", unit, "from", f.From, "to", f.To)
 	h.render(w, r, status, "reach_home", &Page{Title: tr.T("reach.title"), Data: d, Errors: h.shown(es, nil)})
 }
 
-// reachCSV exports the table with every count from 1 to MinCell-1 suppressed (and, where one
-// cell alone would be hidden, the next smallest with it), as every aggregate export must be.
-func (h *cardsWeb) reachCSV(w http.ResponseWriter, r *http.Request, a access.Actor) {
+// reachExport exports the table as CSV or XLSX with every count from 1 to MinCell-1 suppressed
+// (and, where one cell alone would be hidden, the next smallest with it), as every aggregate
+// export must be.
+func (h *cardsWeb) reachExport(format string) func(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a access.Actor) { h.reachTableExport(w, r, a, format) }
+}
+
+func (h *cardsWeb) reachTableExport(w http.ResponseWriter, r *http.Request, a access.Actor, format string) {
 	if err := a.Require(access.ViewReach); err != nil {
 		h.fail(w, r, err)
 		return
@@ -308,25 +313,19 @@ func (h *cardsWeb) reachCSV(w http.ResponseWriter, r *http.Request, a access.Act
 			if c.Suppressed {
 				rec = append(rec, small)
 			} else {
-				rec = append(rec, strconv.FormatInt(c.People, 10))
+				rec = append(rec, c.People)
 			}
 		}
 		if hidden[i] {
 			rec = append(rec, small)
 		} else {
-			rec = append(rec, strconv.FormatInt(row.Total, 10))
+			rec = append(rec, row.Total)
 		}
 		recs = append(recs, rec)
 	}
-	var buf bytes.Buffer
-	if err := resWriteCSV(&buf, header, recs); err != nil {
+	if err := serveTable(w, format, "reach", "reach-"+d.Unit.Code+"-"+f.From+"-"+f.To, header, recs); err != nil {
 		h.serverError(w, r, err)
-		return
 	}
-	name := "reach-" + d.Unit.Code + "-" + f.From + "-" + f.To + ".csv"
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(name)+`"`)
-	w.Write(buf.Bytes())
 }
 
 // ---- /reach/drift ----
@@ -696,9 +695,14 @@ func init() {
 	}
 }
 
-// cardsCSV exports the cards in scope, de-identified unless identified=1 with a reason is asked
-// by someone who may open personal fields (each card opened is then logged by the domain).
-func (h *cardsWeb) cardsCSV(w http.ResponseWriter, r *http.Request, a access.Actor) {
+// cardsExport exports the cards in scope as CSV or XLSX, de-identified unless identified=1 with
+// a reason is asked by someone who may open personal fields (each card opened is then logged by
+// the domain).
+func (h *cardsWeb) cardsExport(format string) func(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a access.Actor) { h.cardsTableExport(w, r, a, format) }
+}
+
+func (h *cardsWeb) cardsTableExport(w http.ResponseWriter, r *http.Request, a access.Actor, format string) {
 	tr := reqCtx(r).tr
 	q := r.URL.Query()
 	unit, _ := strconv.ParseInt(q.Get("unit"), 10, 64)
@@ -729,13 +733,7 @@ func (h *cardsWeb) cardsCSV(w http.ResponseWriter, r *http.Request, a access.Act
 		}
 		recs = append(recs, rec)
 	}
-	var buf bytes.Buffer
-	if err := resWriteCSV(&buf, header, recs); err != nil {
+	if err := serveTable(w, format, "cards", "cards", header, recs); err != nil {
 		h.serverError(w, r, err)
-		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Disposition", `attachment; filename="cards.csv"`)
-	w.Write(buf.Bytes())
 }

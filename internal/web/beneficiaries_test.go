@@ -15,6 +15,7 @@ import (
 	"ting/internal/access"
 	"ting/internal/beneficiaries"
 	"ting/internal/org"
+	"ting/internal/sheet"
 	"ting/internal/store"
 	"ting/internal/store/storetest"
 	"ting/internal/valid"
@@ -361,6 +362,35 @@ func TestReferralsNeedConsent(t *testing.T) {
 var bnFigure = regexp.MustCompile(`id="reach-figure">(\d+)<`)
 
 // bnReach reads the reach figure of a page.
+// bnSameTable holds an XLSX export to the CSV export of the same table: the same rows of the
+// same cells (a workbook leaves out a row's empty cells at its end).
+func bnSameTable(t *testing.T, csvResp, xlsxResp fxResp) {
+	t.Helper()
+	if xlsxResp.Status != http.StatusOK || xlsxResp.Header.Get("Content-Type") != sheet.XLSXType ||
+		!strings.HasSuffix(xlsxResp.Header.Get("Content-Disposition"), `.xlsx"`) || xlsxResp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("workbook: %d %q %q", xlsxResp.Status, xlsxResp.Header.Get("Content-Type"), xlsxResp.Header.Get("Content-Disposition"))
+	}
+	c, es := sheet.ReadCSV([]byte(csvResp.Body))
+	x, es2 := sheet.ReadXLSX([]byte(xlsxResp.Body))
+	if len(es) > 0 || len(es2) > 0 {
+		t.Fatalf("read back: %v %v", es, es2)
+	}
+	trim := func(cells []string) []string {
+		for len(cells) > 0 && cells[len(cells)-1] == "" {
+			cells = cells[:len(cells)-1]
+		}
+		return cells
+	}
+	if len(c) != len(x) || len(c) == 0 {
+		t.Fatalf("%d rows in the CSV, %d in the workbook", len(c), len(x))
+	}
+	for i := range c {
+		if got, want := trim(x[i].Cells), trim(c[i].Cells); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+			t.Errorf("row %d: workbook %q, CSV %q", i+1, got, want)
+		}
+	}
+}
+
 func bnReach(t *testing.T, r fxResp) int {
 	t.Helper()
 	m := bnFigure.FindStringSubmatch(r.Body)
@@ -441,6 +471,7 @@ func TestReachFollowsServices(t *testing.T) {
 		if !strings.Contains(r.Body, "FXAH34,") || !strings.Contains(r.Body, "<5") || regexp.MustCompile(`,[12],|,[12]\r`).MatchString(r.Body) {
 			t.Fatalf("export shows small counts:\n%s", r.Body)
 		}
+		bnSameTable(t, r, x.ah.get(t, "/reach/export.xlsx?unit="+itoa(n.Anhui.ID)+"&lang=en"))
 		// A bad month is said beside its input.
 		pwWant(t, "bad month", x.ah.get(t, reach+"&from=2012-13&lang=en"), http.StatusUnprocessableEntity, `id="err-from"`, bnSay("en", valid.FieldError{Field: "from", Rule: "month"}))
 
@@ -603,13 +634,16 @@ func TestCardsExport(t *testing.T) {
 		if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("export: %d %q", r.Status, r.Header.Get("Content-Type"))
 		}
+		bnSameTable(t, r, x.ah.get(t, "/cards/export.xlsx?lang=en"))
 		lines := strings.Split(strings.TrimSpace(r.Body), "\n")
 		if len(lines) != 2 || strings.Contains(r.Body, "周丽") || strings.Contains(r.Body, "吴静") || strings.Contains(r.Body, "-000001") ||
 			!strings.Contains(lines[1], x.bnYearsAgo(15)) || strings.Contains(r.Body, "13800000000") {
 			t.Fatalf("de-identified export:\n%s", r.Body)
 		}
-		if r := x.ah.get(t, "/cards/export.csv?identified=1&reason=export"); r.Status != http.StatusForbidden {
-			t.Errorf("officer's identified export: %d", r.Status)
+		for _, f := range []string{"csv", "xlsx"} {
+			if r := x.ah.get(t, "/cards/export."+f+"?identified=1&reason=export"); r.Status != http.StatusForbidden {
+				t.Errorf("officer's identified export (%s): %d", f, r.Status)
+			}
 		}
 		if r := x.ahCase.get(t, "/cards/export.csv?identified=1&unit="+itoa(x.village.ID)); r.Status != http.StatusUnprocessableEntity {
 			t.Errorf("identified export without reason: %d", r.Status)
@@ -618,12 +652,16 @@ func TestCardsExport(t *testing.T) {
 		if r.Status != http.StatusOK || !strings.Contains(r.Body, "周丽") || strings.Contains(r.Body, "吴静") {
 			t.Fatalf("identified export: %d\n%s", r.Status, r.Body)
 		}
+		bnSameTable(t, r, x.ahCase.get(t, "/cards/export.xlsx?identified=1&reason=export&unit="+itoa(x.village.ID)))
 		var n int
-		if err := db.R.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM card_access_log WHERE card_id = $1 AND reason = 'export'`, withConsent).Scan(&n); err != nil || n != 1 {
-			t.Errorf("identified export logged %d reads (%v)", n, err)
+		if err := db.R.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM card_access_log WHERE card_id = $1 AND reason = 'export'`, withConsent).Scan(&n); err != nil || n != 2 {
+			t.Errorf("two identified exports logged %d reads (%v)", n, err)
 		}
 		if r := x.js.get(t, "/cards/export.csv"); strings.Contains(r.Body, x.bnYearsAgo(15)) {
 			t.Errorf("Jiangsu exports Anhui's cards:\n%s", r.Body)
+		}
+		if rows, _ := sheet.ReadXLSX([]byte(x.js.get(t, "/cards/export.xlsx").Body)); len(rows) != 1 {
+			t.Errorf("Jiangsu's workbook holds %d rows; want the header alone", len(rows))
 		}
 	})
 }

@@ -195,22 +195,33 @@ func (h *resultsWeb) progressExport(format string) func(w http.ResponseWriter, r
 				num(row.Row.Target), num(row.Row.ChildTargets), actual, row.Row.Actual.Values, pct, tr.T("progress_status." + row.Row.Status)})
 		}
 		name := "progress-" + d.Framework.Code + "-" + d.Unit.Code + "-" + d.Period.Key
-		var buf bytes.Buffer
-		ctype := "text/csv; charset=utf-8"
-		if format == "xlsx" {
-			ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-			err = resWriteXLSX(&buf, header, recs)
-		} else {
-			err = resWriteCSV(&buf, header, recs)
-		}
-		if err != nil {
+		if err := serveTable(w, format, "progress", name, header, recs); err != nil {
 			h.serverError(w, r, err)
-			return
 		}
-		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(name)+"."+format+`"`)
-		w.Write(buf.Bytes())
 	}
+}
+
+// serveTable answers a table as a download named name plus the format's extension: "csv"
+// (UTF-8 with a byte-order mark) or "xlsx" (one sheet, figures kept as numbers). Nothing is
+// written when the table cannot be.
+func serveTable(w http.ResponseWriter, format, sheet, name string, header []string, recs [][]any) error {
+	var buf bytes.Buffer
+	ctype := "text/csv; charset=utf-8"
+	var err error
+	if format == "xlsx" {
+		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		err = resWriteXLSX(&buf, sheet, header, recs)
+	} else {
+		err = resWriteCSV(&buf, header, recs)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(name)+"."+format+`"`)
+	_, err = w.Write(buf.Bytes())
+	return err
 }
 
 func resCell(v any) string {
@@ -219,6 +230,8 @@ func resCell(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case int:
 		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
 	case string:
 		return x
 	}
@@ -244,10 +257,9 @@ func resWriteCSV(buf *bytes.Buffer, header []string, recs [][]any) error {
 }
 
 // resWriteXLSX writes one sheet; figures stay numbers so they can be summed.
-func resWriteXLSX(buf *bytes.Buffer, header []string, recs [][]any) error {
+func resWriteXLSX(buf *bytes.Buffer, sheet string, header []string, recs [][]any) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	const sheet = "progress"
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}

@@ -711,7 +711,8 @@ func TestScopeWalk(t *testing.T) {
 		for _, p := range []struct {
 			c    *fxClient
 			path string
-		}{{js, "/partners"}, {js, "/units/" + strconv.FormatInt(n.Jiangsu.ID, 10)}, {jsAPI, "/api/v1/units"}, {jsAPI, "/api/v1/partners"}} {
+		}{{js, "/partners"}, {js, "/units/" + strconv.FormatInt(n.Jiangsu.ID, 10)}, {jsAPI, "/api/v1/units"}, {jsAPI, "/api/v1/partners"},
+			{js, "/network/export/units.xlsx"}, {js, "/reach/export.xlsx?unit=" + strconv.FormatInt(n.Jiangsu.ID, 10)}} {
 			r := p.c.get(t, p.path)
 			if r.Status != http.StatusOK || len(fxLeaks(r.Body, markers)) == 0 {
 				t.Errorf("GET %s as the Jiangsu officer: status %d, no Jiangsu record shown\n%s", p.path, r.Status, fxSnippet(r.Body))
