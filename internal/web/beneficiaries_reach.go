@@ -121,15 +121,15 @@ type reachRow struct {
 }
 
 type reachData struct {
-	Unit                            org.Unit
-	Crumbs                          []org.Unit
-	F                               reachForm
-	People                          int64
-	Asked                           bool
-	Types                           []string // the table's columns
-	Own                             reachRow
-	Rows                            []reachRow
-	Sexes, Groups, AllTypes, Bands  []string
+	Unit                                        org.Unit
+	Crumbs                                      []org.Unit
+	F                                           reachForm
+	People                                      int64
+	Asked                                       bool
+	Types                                       []string // the table's columns
+	Own                                         reachRow
+	Rows                                        []reachRow
+	Sexes, Groups, AllTypes, Bands              []string
 	Life, Last12, Export, ExportXLSX, DriftLink string
 }
 
