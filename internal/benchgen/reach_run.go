@@ -150,13 +150,13 @@ func ImportReach(ctx context.Context, db *store.DB, spec ReachSpec, log io.Write
 		for i := range ids {
 			ids[i] = 1 + rng.Int64N(cards)
 		}
-		sites, err := cardSites(ctx, db, ids)
+		cs, err := cardInfo(ctx, db, ids)
 		if err != nil {
 			return res, err
 		}
 		ins := make([]beneficiaries.ServiceInput, len(ids))
 		for i, id := range ids {
-			ins[i] = beneficiaries.ServiceInput{CardID: id, SiteID: sites[id], Type: reachTypes[rng.IntN(len(reachTypes))], Date: days[rng.IntN(len(days))]}
+			ins[i] = beneficiaries.ServiceInput{CardID: id, SiteID: cs[id].site, Type: reachTypes[rng.IntN(len(reachTypes))], Date: days[rng.IntN(len(days))]}
 		}
 		t := time.Now()
 		got, err := svc.AddServices(ctx, access.System, ins, 0)
@@ -265,27 +265,15 @@ func foldImport(ctx context.Context, db *store.DB, g ReachGenerated, spec ReachS
 	return nil
 }
 
-// cardSites reads the communities of cards (rather than generating them again: an existing
-// database need not have been made with this spec's units and seed).
-func cardSites(ctx context.Context, db *store.DB, ids []int64) (map[int64]int64, error) {
-	info, err := cardInfo(ctx, db, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]int64, len(info))
-	for id, c := range info {
-		out[id] = c.site
-	}
-	return out, nil
-}
-
 // aCard is what a service needs of a generated card, by id or as a register names it.
 type aCard struct {
 	site             int64
 	number, siteCode string
 }
 
-// cardInfo reads the cards' sites and numbers, 500 a query; every id must exist.
+// cardInfo reads the cards' sites and numbers, 500 a query; every id must exist. They are read
+// rather than generated again: an existing database need not have been made with this spec's
+// units and seed.
 func cardInfo(ctx context.Context, db *store.DB, ids []int64) (map[int64]aCard, error) {
 	out := map[int64]aCard{}
 	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
