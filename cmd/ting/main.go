@@ -131,6 +131,7 @@ func logger(cfg *config.Config) *slog.Logger {
 
 // open connects to the configured database and brings its schema up to date.
 func open(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	reach.SetCacheBytes(int64(cfg.ReachCacheMB) << 20)
 	db, err := store.Open(ctx, cfg.Database, cfg.Data)
 	if err != nil {
 		return nil, err

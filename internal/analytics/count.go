@@ -82,7 +82,8 @@ func Count(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (int6
 }
 
 // Reach is the set of people Count counts, per shard, for a unit that keeps bitmaps: those of
-// its bitmaps and those of the services still pending (see Defer).
+// its bitmaps and those of the services still pending (see Defer). The bitmaps may be shared
+// with the cache of stored bitmaps (cache.go): read them, never modify them.
 func Reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (map[uint32]*roaring.Bitmap, error) {
 	// The pending services first: a fold committing between the two reads then only makes a
 	// person counted from both, never from neither.
@@ -101,12 +102,11 @@ func Reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (map[
 		args = append(args, t)
 		ph[i] = "$" + strconv.Itoa(len(args))
 	}
-	rows, err := q.QueryContext(ctx, `SELECT shard, bits FROM reach_bitmaps WHERE unit_id = $1 AND (`+where+`) AND service_type IN (`+strings.Join(ph, ",")+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("reach: %w", err)
-	}
 	parts := map[uint32][]*roaring.Bitmap{}
-	if err := scanBitmaps(rows, func(shard uint32, b *roaring.Bitmap) { parts[shard] = append(parts[shard], b) }); err != nil {
+	err := storedBits(ctx, q, "reach_bitmaps", []string{"unit_id", "period", "service_type", "shard"},
+		`unit_id = $1 AND (`+where+`) AND service_type IN (`+strings.Join(ph, ",")+`)`, args,
+		func(vals []any, b *roaring.Bitmap) { sh := asShard(vals[3]); parts[sh] = append(parts[sh], b) })
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[uint32]*roaring.Bitmap, len(parts))
@@ -160,12 +160,10 @@ func Reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (map[
 		}{"attr IN (" + strings.Join(ph, ",") + ")", a})
 	}
 	for _, fl := range filters {
-		rows, err := q.QueryContext(ctx, `SELECT shard, bits FROM reach_people WHERE `+fl.where, fl.args...)
-		if err != nil {
-			return nil, err
-		}
 		have := map[uint32][]*roaring.Bitmap{}
-		if err := scanBitmaps(rows, func(shard uint32, b *roaring.Bitmap) { have[shard] = append(have[shard], b) }); err != nil {
+		err := storedBits(ctx, q, "reach_people", []string{"attr", "shard"}, fl.where, fl.args,
+			func(vals []any, b *roaring.Bitmap) { sh := asShard(vals[1]); have[sh] = append(have[sh], b) })
+		if err != nil {
 			return nil, err
 		}
 		for sh, b := range out {
@@ -178,25 +176,6 @@ func Reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (map[
 		}
 	}
 	return out, nil
-}
-
-func scanBitmaps(rows *sql.Rows, fn func(uint32, *roaring.Bitmap)) error {
-	defer rows.Close()
-	for rows.Next() {
-		var shard int64
-		var bits []byte
-		if err := rows.Scan(&shard, &bits); err != nil {
-			return err
-		}
-		b := roaring.New()
-		if len(bits) > 0 {
-			if _, err := b.FromBuffer(bits); err != nil {
-				return fmt.Errorf("reach: stored bitmap does not decode: %w", err)
-			}
-		}
-		fn(uint32(shard), b)
-	}
-	return rows.Err()
 }
 
 // periodWhere selects the stored periods that exactly cover a span: whole years by their year

@@ -550,8 +550,9 @@ type row[K comparable] struct {
 // stored ones of the same keys. It returns the bytes written.
 func writeRows[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t table[K], rows []row[K], upsert bool) (int64, error) {
 	nc := len(t.cols)
-	cols := strings.Join(t.cols, ", ") + ", bits"
-	set := " ON CONFLICT (" + strings.Join(t.cols, ", ") + ") DO UPDATE SET bits = excluded.bits"
+	// Each row's new content gets a new stamp (cache.go).
+	cols := strings.Join(t.cols, ", ") + ", bits, stamp"
+	set := " ON CONFLICT (" + strings.Join(t.cols, ", ") + ") DO UPDATE SET bits = excluded.bits, stamp = excluded.stamp"
 	if t.counts {
 		cols += ", people"
 		set += ", people = excluded.people"
@@ -559,7 +560,7 @@ func writeRows[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t
 	if !upsert {
 		set = ""
 	}
-	width := nc + 1
+	width := nc + 2
 	if t.counts {
 		width++
 	}
@@ -578,7 +579,7 @@ func writeRows[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t
 			}
 			size += int64(len(data))
 			args = append(args, t.args(r.key)...)
-			args = append(args, data)
+			args = append(args, data, newStamp())
 			if t.counts {
 				args = append(args, int64(r.bits.GetCardinality()))
 			}

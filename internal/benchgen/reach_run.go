@@ -23,11 +23,13 @@ import (
 // each checked against the SQL baseline.
 type ReachReport struct {
 	ReachGenerated
-	Import    ImportResult
-	Results   []ReachResult
-	AimQuery  bool // every national query: p95 under AimReachP95 and at least AimReachSpeedup times the baseline (p50s)
-	AimBulk   bool // the bulk path (load and rebuild) at least AimImportRate services per second
-	AimImport bool // the service layer at least AimImportRate services per second
+	Import   ImportResult
+	Results  []ReachResult
+	AimQuery bool // every national query: p95 under AimReachP95 and at least AimReachSpeedup times the baseline (p50s)
+	// AimUncached is AimQuery for the counts with the cache of decoded bitmaps turned off.
+	AimUncached bool
+	AimBulk     bool // the bulk path (load and rebuild) at least AimImportRate services per second
+	AimImport   bool // the service layer at least AimImportRate services per second
 }
 
 // ImportResult times services written through beneficiaries.Service.AddServices (batches from
@@ -72,8 +74,12 @@ type ReachResult struct {
 	ReachQuery
 	People  int64
 	Service Timing // analytics.Count
-	SQL     Timing // ReachBaseline.Count
-	Speedup float64
+	// Uncached is analytics.Count with its cache of decoded bitmaps turned off: every bitmap
+	// read from the database, as the first count after a start or after the rows it reads
+	// were written. Service is the same count with the cache as it is in use.
+	Uncached Timing
+	SQL      Timing // ReachBaseline.Count
+	Speedup  float64
 }
 
 // RunReach generates (or, with spec.Existing, finds) the data, writes the service-layer
@@ -104,10 +110,16 @@ func RunReach(ctx context.Context, db *store.DB, spec ReachSpec, w io.Writer) (R
 	if r.Results, err = MeasureReach(ctx, db, r.ReachGenerated, spec, w); err != nil {
 		return r, err
 	}
-	r.AimQuery = true
+	r.AimQuery, r.AimUncached = true, true
 	for _, res := range r.Results {
-		if res.Level == "national" && (res.Service.P95 >= AimReachP95 || res.Speedup < AimReachSpeedup) {
+		if res.Level != "national" {
+			continue
+		}
+		if res.Service.P95 >= AimReachP95 || res.Speedup < AimReachSpeedup {
 			r.AimQuery = false
+		}
+		if res.Uncached.P95 >= AimReachP95 || speedup(res.SQL.P50, res.Uncached.P50) < AimReachSpeedup {
+			r.AimUncached = false
 		}
 	}
 	r.AimBulk = r.BulkRate >= AimImportRate
@@ -362,12 +374,18 @@ func MeasureReach(ctx context.Context, db *store.DB, g ReachGenerated, spec Reac
 		if res.Service, err = repeatAtLeast(service, check, spec.Reps, 3, spec.Budget); err != nil {
 			return out, err
 		}
+		was := analytics.SetCacheBytes(0)
+		res.Uncached, err = repeatAtLeast(service, check, spec.Reps, 3, spec.Budget)
+		analytics.SetCacheBytes(was)
+		if err != nil {
+			return out, err
+		}
 		if res.SQL, err = repeatAtLeast(plain, check, spec.BaseReps, 1, spec.Budget); err != nil {
 			return out, err
 		}
 		res.Speedup = speedup(res.SQL.P50, res.Service.P50)
-		fmt.Fprintf(log, "%s %s, %s, %s: %d people; service p50 %s p95 %s; SQL p50 %s p95 %s; %.0f×\n", q.Level, q.Unit.Code, q.SpanName, q.FilterName,
-			res.People, ms(res.Service.P50), ms(res.Service.P95), ms(res.SQL.P50), ms(res.SQL.P95), res.Speedup)
+		fmt.Fprintf(log, "%s %s, %s, %s: %d people; service p50 %s p95 %s (uncached %s, %s); SQL p50 %s p95 %s; %.0f×\n", q.Level, q.Unit.Code, q.SpanName, q.FilterName,
+			res.People, ms(res.Service.P50), ms(res.Service.P95), ms(res.Uncached.P50), ms(res.Uncached.P95), ms(res.SQL.P50), ms(res.SQL.P95), res.Speedup)
 		out = append(out, res)
 	}
 	return out, nil
@@ -517,14 +535,16 @@ func PrintReach(w io.Writer, r ReachReport) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "unit\tspan\tfilter\tpeople\treps\tp50\tp95\tSQL reps\tSQL p50\tSQL p95\tspeed-up\t\n")
+	fmt.Fprintf(tw, "unit\tspan\tfilter\tpeople\treps\tp50\tp95\tuncached p50\tuncached p95\tSQL reps\tSQL p50\tSQL p95\tspeed-up\tuncached\t\n")
 	for _, res := range r.Results {
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%.0f×\t\n", res.Level, res.Unit.Code, res.SpanName, res.FilterName, num(res.People),
-			res.Service.Reps, ms(res.Service.P50), ms(res.Service.P95), res.SQL.Reps, ms(res.SQL.P50), ms(res.SQL.P95), res.Speedup)
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%.0f×\t%.0f×\t\n", res.Level, res.Unit.Code, res.SpanName, res.FilterName, num(res.People),
+			res.Service.Reps, ms(res.Service.P50), ms(res.Service.P95), ms(res.Uncached.P50), ms(res.Uncached.P95),
+			res.SQL.Reps, ms(res.SQL.P50), ms(res.SQL.P95), res.Speedup, speedup(res.SQL.P50, res.Uncached.P50))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nservice and SQL COUNT(DISTINCT) agree on every repetition of %d queries\n", len(r.Results))
-	fmt.Fprintf(w, "aim (national reach p95 under %s and at least %.0f× the SQL baseline): %s\n", AimReachP95, AimReachSpeedup, verdict(r.AimQuery))
+	fmt.Fprintf(w, "aim (national reach p95 under %s and at least %.0f× the SQL baseline): %s; with the cache of decoded bitmaps off: %s\n",
+		AimReachP95, AimReachSpeedup, verdict(r.AimQuery), verdict(r.AimUncached))
 }
 
 func verdict(met bool) string {

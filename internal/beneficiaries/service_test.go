@@ -428,6 +428,21 @@ func TestReachEqualsSQL(t *testing.T) {
 		check := func(phase string) {
 			t.Helper()
 			var seen int64
+			// The counts go through the cache of decoded bitmaps as in use: warm from the
+			// phases before for the rows no write has changed since, so a stale bitmap served
+			// after a write would show here as a difference from SQL.
+			before := analytics.ReadCacheStats()
+			defer func() {
+				after := analytics.ReadCacheStats()
+				if after.Hits == before.Hits {
+					t.Errorf("%s: no count was served from the cache of decoded bitmaps: %+v then %+v", phase, before, after)
+				}
+				// Services still pending change no stored bitmap.
+				unchanged := phase == "again, nothing written" || phase == "after another batch, pending"
+				if unchanged != (after.Misses == before.Misses) {
+					t.Errorf("%s: %d bitmaps read from the database; want none only when no stored bitmap was written", phase, after.Misses-before.Misses)
+				}
+			}()
 			units := []org.Unit{w.cn, w.ah, w.hf, w.fd, w.fd1, w.js, w.bh, w.bh1}
 			spans := []analytics.Span{{From: "2010-01", To: "2012-12"}, {From: "2011-01", To: "2011-12"}, {From: "2010-07", To: "2011-06"},
 				{From: "2012-03", To: "2012-03"}, {From: "2010-11", To: "2012-02"}, {From: "0001-01", To: "9999-12"}}
@@ -472,6 +487,7 @@ func TestReachEqualsSQL(t *testing.T) {
 		}
 		pending(250)
 		check("after adding, the batch pending")
+		check("again, nothing written")
 		if n, err := analytics.Fold(ctx, db, 100); err != nil || n != 100 {
 			t.Fatalf("fold: %d %v", n, err)
 		}

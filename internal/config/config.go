@@ -33,6 +33,9 @@ type Config struct {
 	// RemindAfter is how many days a report may wait on its reviewer or approver before they
 	// are reminded (--remind-after / TING_REMIND_AFTER_DAYS).
 	RemindAfter int
+	// ReachCacheMB is the memory, in MiB, that counts may keep decoded reach bitmaps in
+	// (--reach-cache-mb / TING_REACH_CACHE_MB; 0 reads every bitmap from the database).
+	ReachCacheMB int
 }
 
 func env(name, def string) string {
@@ -80,8 +83,14 @@ func Register(fs *flag.FlagSet) *Config {
 		"months a beneficiary card may stay inactive before retention anonymises it (TING_RETENTION_MONTHS)")
 	fs.IntVar(&c.RemindAfter, "remind-after", envInt("TING_REMIND_AFTER_DAYS", DefaultRemindAfter),
 		"days a report may wait on review or approval before the reviewer is reminded (TING_REMIND_AFTER_DAYS)")
+	fs.IntVar(&c.ReachCacheMB, "reach-cache-mb", envInt("TING_REACH_CACHE_MB", DefaultReachCacheMB),
+		"MiB of memory counts may keep decoded reach bitmaps in; 0 reads them from the database each time (TING_REACH_CACHE_MB)")
 	return c
 }
+
+// DefaultReachCacheMB holds the attribute bitmaps of ten million people and the national and
+// provincial bitmaps of a few years.
+const DefaultReachCacheMB = 256
 
 // DefaultRetentionMonths keeps inactive cards identifiable for five years: beyond the project
 // cycle and its final evaluation.

@@ -112,3 +112,60 @@ func TestRows(t *testing.T) {
 		t.Errorf("sqlite: %d rows of 1000", n)
 	}
 }
+
+// Migration 12 gives every stored reach bitmap its own random stamp and keeps the bitmaps as
+// they were; a row written without one gets its own too.
+func TestReachStampsMigration(t *testing.T) {
+	storetest.EachBare(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := db.MigrateTo(ctx, 11); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if _, err := db.W.ExecContext(ctx, `INSERT INTO reach_bitmaps (unit_id, period, service_type, shard, people, bits) VALUES ($1, '2011', '', 0, $2, $3)`,
+				i+1, i+10, []byte{byte(i), 1, 2}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.W.ExecContext(ctx, `INSERT INTO reach_people (attr, shard, bits) VALUES ('sex:F', $1, $2)`, i, []byte{byte(i), 3}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.W.ExecContext(ctx, `INSERT INTO reach_people (attr, shard, bits) VALUES ('sex:M', 0, $1)`, []byte{9}); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{
+			`SELECT unit_id - 1, people - 9 - unit_id, bits, stamp FROM reach_bitmaps ORDER BY unit_id`,
+			`SELECT shard, 0, bits, stamp FROM reach_people WHERE attr = 'sex:F' ORDER BY shard`,
+		} {
+			rows, err := db.R.QueryContext(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stamps := map[int64]bool{}
+			var n int
+			for rows.Next() {
+				var i, zero, stamp int64
+				var bits []byte
+				if err := rows.Scan(&i, &zero, &bits, &stamp); err != nil {
+					t.Fatal(err)
+				}
+				if zero != 0 || len(bits) < 2 || bits[0] != byte(i) || int64(n) != i {
+					t.Errorf("%s: row %d came through the migration as %d, %d, %v", q, n, i, zero, bits)
+				}
+				stamps[stamp] = true
+				n++
+			}
+			rows.Close()
+			if n != 3 || len(stamps) != 3 {
+				t.Errorf("%s: %d rows with %d different stamps; want 3 and 3", q, n, len(stamps))
+			}
+		}
+		var distinct int
+		if err := db.R.QueryRowContext(ctx, `SELECT COUNT(DISTINCT stamp) FROM reach_people`).Scan(&distinct); err != nil || distinct != 4 {
+			t.Errorf("a row written without a stamp: %d different stamps among 4 rows (%v)", distinct, err)
+		}
+	})
+}

@@ -24,16 +24,32 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
+// EachBare is Each with databases no migration has touched, for tests of the migrations.
+func EachBare(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, bareSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, barePostgres(t)) })
+}
+
 // SQLite returns a migrated database in a temporary file.
 func SQLite(t testing.TB) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "ting.db"))
+	return migrated(t, bareSQLite(t))
+}
+
+func bareSQLite(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "ting.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
+	return db
+}
+
+func migrated(t testing.TB, db *store.DB) *store.DB {
+	t.Helper()
+	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -55,6 +71,11 @@ func PostgresDSN(t testing.TB) string {
 // Postgres creates a fresh database on the server named by TING_TEST_POSTGRES, migrates it,
 // and drops it when the test ends.
 func Postgres(t testing.TB) *store.DB {
+	t.Helper()
+	return migrated(t, barePostgres(t))
+}
+
+func barePostgres(t testing.TB) *store.DB {
 	t.Helper()
 	dsn := PostgresDSN(t)
 	ctx := context.Background()
@@ -87,8 +108,5 @@ func Postgres(t testing.TB) *store.DB {
 		defer a.Close()
 		a.ExecContext(context.Background(), fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
 	})
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return db
 }
