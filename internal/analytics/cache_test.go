@@ -1,57 +1,136 @@
 package analytics
 
 import (
+	"context"
+	"database/sql"
+	"slices"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"ting/internal/store"
+	"ting/internal/store/storetest"
 )
 
-// The cache keeps what was used last within its bytes and lets the rest go, oldest use first.
-func TestBitsCacheKeepsTheRecentWithinItsLimit(t *testing.T) {
-	bm := func(n uint32) *roaring.Bitmap {
-		b := roaring.New()
-		for i := range n {
-			b.Add(i * 7)
-		}
-		return b
+func manyBits(n uint32) *roaring.Bitmap {
+	b := roaring.New()
+	for i := range n {
+		b.Add(i * 7)
 	}
-	one := int64(bm(1000).GetSizeInBytes()) + 64 + 1
+	return b
+}
+
+// The cache keeps one entry per row, under the latest stamp seen, within its bytes, and lets
+// the least recently used go first.
+func TestBitsCacheKeepsTheRecentWithinItsLimit(t *testing.T) {
+	one := int64(manyBits(1000).GetSizeInBytes()) + 80 + 1
 	c := newBitsCache(3 * one)
 	for _, k := range []string{"a", "b", "c"} {
-		c.put(k, bm(1000))
+		c.put(k, 1, manyBits(1000))
 	}
-	if c.get("a") == nil || c.get("b") == nil || c.get("c") == nil || c.hits != 3 {
+	if c.get("a", 1) == nil || c.get("b", 1) == nil || c.get("c", 1) == nil || c.hits != 3 {
 		t.Fatalf("three entries within the limit: %d held, %d hits", len(c.items), c.hits)
 	}
-	c.get("a") // b is now the least recently used
-	c.put("d", bm(1000))
-	if c.get("b") != nil || c.get("a") == nil || c.get("d") == nil || c.size > c.limit {
-		t.Errorf("after a fourth: held %v, %d of %d bytes; want b let go", keys(c), c.size, c.limit)
+	if c.get("a", 2) != nil || c.misses != 1 {
+		t.Errorf("a row asked for under another stamp was served")
 	}
-	// Replacing an entry does not count it twice.
-	c.put("d", bm(1000))
-	if len(c.items) != 3 || c.order.Len() != 3 || c.size > c.limit {
-		t.Errorf("after replacing d: %d entries, %d in order, %d bytes", len(c.items), c.order.Len(), c.size)
+	c.get("a", 1) // b is now the least recently used
+	c.put("d", 1, manyBits(1000))
+	if c.get("b", 1) != nil || c.get("a", 1) == nil || c.get("d", 1) == nil || c.size > c.limit {
+		t.Errorf("after a fourth: held %v, %d of %d bytes; want b let go", rowsHeld(c), c.size, c.limit)
 	}
-	// A bitmap larger than the whole cache is not held, and does not empty it.
-	c.put("huge", bm(100000))
-	if c.get("huge") != nil || len(c.items) != 3 {
-		t.Errorf("a bitmap over the limit: held %v", keys(c))
+	// A row's new stamp replaces its entry: the old content is not kept beside it.
+	c.put("d", 2, manyBits(1000))
+	if len(c.items) != 3 || c.order.Len() != 3 || c.size > c.limit || c.get("d", 1) != nil || c.get("d", 2) == nil {
+		t.Errorf("after d's new stamp: %d entries, %d in order, %d bytes", len(c.items), c.order.Len(), c.size)
 	}
-	// Turning the cache off lets everything go and holds nothing new.
-	was := c.limit
-	c.limit = 0
-	c.trim()
-	c.put("e", bm(10))
-	if len(c.items) != 0 || c.size != 0 || c.order.Len() != 0 || was != 3*one {
-		t.Errorf("cache off: %v held, %d bytes", keys(c), c.size)
+	// A bitmap larger than the whole cache is not held, nor is the row's old entry.
+	c.put("a", 2, manyBits(100000))
+	if c.get("a", 2) != nil || c.get("a", 1) != nil || len(c.items) != 2 {
+		t.Errorf("a bitmap over the limit: held %v", rowsHeld(c))
+	}
+	// Shrinking lets the least recently used go; turning off holds nothing.
+	if was := c.setLimit(one); was != 3*one || len(c.items) != 1 || c.get("d", 2) == nil {
+		t.Errorf("shrunk from %d to one entry: held %v", was, rowsHeld(c))
+	}
+	c.setLimit(-5)
+	c.put("e", 1, manyBits(10))
+	if len(c.items) != 0 || c.size != 0 || c.order.Len() != 0 || c.limit != 0 {
+		t.Errorf("cache off: %v held, %d bytes, limit %d", rowsHeld(c), c.size, c.limit)
 	}
 }
 
-func keys(c *bitsCache) []string {
+func rowsHeld(c *bitsCache) []string {
 	var out []string
 	for k := range c.items {
 		out = append(out, k)
 	}
+	slices.Sort(out)
 	return out
+}
+
+// A person moved from a row the cache holds to a row it must read, between the read of the
+// stamps and the read of the bits, is still counted: the bitmaps of one read are always the
+// rows as one statement saw them. Fetched by key alone, the held row would be the one before
+// the move and the other the one after, and the person in neither.
+func TestCachedReadsSeeOneMoment(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, b := attrKey{"born:1996", 0}, attrKey{"born:1997", 0}
+		write := func(ra, rb *roaring.Bitmap) {
+			err := db.Tx(ctx, func(tx *sql.Tx) error {
+				_, err := writeRows(ctx, tx, db.Dialect, peopleTable, []row[attrKey]{{a, ra}, {b, rb}}, true)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		read := func(where string) []uint32 {
+			out := roaring.New()
+			err := storedBits(ctx, db.R, true, "reach_people", []string{"attr", "shard"}, where, nil, func(_ uint32, b *roaring.Bitmap) { out.Or(b) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out.ToArray()
+		}
+		both := "attr IN ('born:1996', 'born:1997')"
+		write(roaring.BitmapOf(1), roaring.BitmapOf(2, 3))
+		if got := read("attr = 'born:1996'"); !slices.Equal(got, []uint32{1}) {
+			t.Fatalf("born 1996: %v", got)
+		}
+		// Once: the second try sees the rows after the move.
+		defer func() { afterStamps = nil }()
+		tries := 0
+		afterStamps = func() {
+			if tries++; tries == 1 {
+				write(roaring.BitmapOf(1, 2), roaring.BitmapOf(3))
+			}
+		}
+		if got := read(both); !slices.Equal(got, []uint32{1, 2, 3}) || tries != 2 {
+			t.Errorf("a person moved during the read: %v after %d tries; want [1 2 3] after 2", got, tries)
+		}
+		// Always, with neither row held: after two tries, one statement reads every row's bits.
+		write(roaring.BitmapOf(1), roaring.BitmapOf(2, 3))
+		tries = 0
+		afterStamps = func() {
+			tries++
+			if tries%2 == 1 {
+				write(roaring.BitmapOf(1, 2), roaring.BitmapOf(3))
+			} else {
+				write(roaring.BitmapOf(1), roaring.BitmapOf(2, 3))
+			}
+		}
+		if got := read(both); !slices.Equal(got, []uint32{1, 2, 3}) || tries != 2 {
+			t.Errorf("a person moved at every try: %v after %d tries; want [1 2 3] after 2", got, tries)
+		}
+		afterStamps = nil
+		before := ReadCacheStats()
+		if got := read(both); !slices.Equal(got, []uint32{1, 2, 3}) {
+			t.Errorf("after the moves: %v", got)
+		}
+		if after := ReadCacheStats(); after.Hits-before.Hits != 2 || after.Misses != before.Misses {
+			t.Errorf("the rows the last read gave were not held: %+v then %+v", before, after)
+		}
+	})
 }

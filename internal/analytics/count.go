@@ -67,10 +67,15 @@ func AgeYear(ctx context.Context, q store.Queryer, s Span) (int, error) {
 // Count is the exact number of distinct people served in a unit's subtree over a span, by the
 // filter: from the bitmaps for units down to the county, from the services below.
 func Count(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (int64, error) {
+	return count(ctx, q, u, s, f, true)
+}
+
+// count is Count, reading the stored bitmaps through the cache (cache.go) when cached is set.
+func count(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cached bool) (int64, error) {
 	if depthOf(u.Path) > MaxDepth {
 		return SQLCount(ctx, q, u.Path, s, f)
 	}
-	people, err := Reach(ctx, q, u, s, f)
+	people, err := reach(ctx, q, u, s, f, cached)
 	if err != nil {
 		return 0, err
 	}
@@ -85,6 +90,10 @@ func Count(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (int6
 // its bitmaps and those of the services still pending (see Defer). The bitmaps may be shared
 // with the cache of stored bitmaps (cache.go): read them, never modify them.
 func Reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (map[uint32]*roaring.Bitmap, error) {
+	return reach(ctx, q, u, s, f, true)
+}
+
+func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cached bool) (map[uint32]*roaring.Bitmap, error) {
 	// The pending services first: a fold committing between the two reads then only makes a
 	// person counted from both, never from neither.
 	pending := map[uint32]*roaring.Bitmap{}
@@ -103,9 +112,9 @@ func Reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (map[
 		ph[i] = "$" + strconv.Itoa(len(args))
 	}
 	parts := map[uint32][]*roaring.Bitmap{}
-	err := storedBits(ctx, q, "reach_bitmaps", []string{"unit_id", "period", "service_type", "shard"},
+	err := storedBits(ctx, q, cached, "reach_bitmaps", []string{"unit_id", "period", "service_type", "shard"},
 		`unit_id = $1 AND (`+where+`) AND service_type IN (`+strings.Join(ph, ",")+`)`, args,
-		func(vals []any, b *roaring.Bitmap) { sh := asShard(vals[3]); parts[sh] = append(parts[sh], b) })
+		func(sh uint32, b *roaring.Bitmap) { parts[sh] = append(parts[sh], b) })
 	if err != nil {
 		return nil, err
 	}
@@ -161,8 +170,8 @@ func Reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (map[
 	}
 	for _, fl := range filters {
 		have := map[uint32][]*roaring.Bitmap{}
-		err := storedBits(ctx, q, "reach_people", []string{"attr", "shard"}, fl.where, fl.args,
-			func(vals []any, b *roaring.Bitmap) { sh := asShard(vals[1]); have[sh] = append(have[sh], b) })
+		err := storedBits(ctx, q, cached, "reach_people", []string{"attr", "shard"}, fl.where, fl.args,
+			func(sh uint32, b *roaring.Bitmap) { have[sh] = append(have[sh], b) })
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +181,11 @@ func Reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter) (map[
 				delete(out, sh)
 				continue
 			}
-			out[sh] = roaring.And(b, roaring.FastOr(hs...))
+			if len(hs) == 1 {
+				out[sh] = roaring.And(b, hs[0])
+			} else {
+				out[sh] = roaring.And(b, roaring.FastOr(hs...))
+			}
 		}
 	}
 	return out, nil

@@ -144,7 +144,8 @@ func Rebuild(ctx context.Context, db *store.DB) (Stats, error) {
 // Verify proves the stored bitmaps are what the records give: each one against a recomputation
 // from the services already folded and the cards, shard by shard, and the reach of the national
 // and provincial units (bitmaps and pending services together), for the whole span and each
-// year, against SQL COUNT(DISTINCT) over the services.
+// year, against SQL COUNT(DISTINCT) over the services. It reads the database, never the cache
+// of decoded bitmaps.
 func Verify(ctx context.Context, db *store.DB) (Stats, error) {
 	var st Stats
 	ps, err := passes(ctx, db.R)
@@ -274,7 +275,7 @@ func checkCounts(ctx context.Context, db *store.DB, st *Stats) error {
 	}
 	for _, u := range units {
 		for _, s := range spans {
-			got, err := Count(ctx, db.R, u, s, Filter{})
+			got, err := count(ctx, db.R, u, s, Filter{}, false)
 			if err != nil {
 				return err
 			}

@@ -167,5 +167,27 @@ func TestReachStampsMigration(t *testing.T) {
 		if err := db.R.QueryRowContext(ctx, `SELECT COUNT(DISTINCT stamp) FROM reach_people`).Scan(&distinct); err != nil || distinct != 4 {
 			t.Errorf("a row written without a stamp: %d different stamps among 4 rows (%v)", distinct, err)
 		}
+		// An update of the bits that leaves the stamp gets a new one; one that sets it keeps it.
+		stamp := func() (n int64) {
+			if err := db.R.QueryRowContext(ctx, `SELECT stamp FROM reach_people WHERE attr = 'sex:M'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		was := stamp()
+		if _, err := db.W.ExecContext(ctx, `UPDATE reach_people SET bits = $1 WHERE attr = 'sex:M'`, []byte{8}); err != nil {
+			t.Fatal(err)
+		}
+		if now := stamp(); now == was {
+			t.Errorf("the bits changed under the same stamp %d", now)
+		}
+		if _, err := db.W.ExecContext(ctx, `INSERT INTO reach_people (attr, shard, bits, stamp) VALUES ('sex:M', 0, $1, 42)
+			ON CONFLICT (attr, shard) DO UPDATE SET bits = excluded.bits, stamp = excluded.stamp`, []byte{7}); err != nil {
+			t.Fatal(err)
+		}
+		if now := stamp(); now != 42 {
+			t.Errorf("a write that sets the stamp: %d, want 42", now)
+		}
 	})
 }
+

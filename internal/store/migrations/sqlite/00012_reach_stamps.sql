@@ -31,6 +31,22 @@ INSERT INTO reach_people_new (attr, shard, stamp, bits) SELECT attr, shard, rand
 DROP TABLE reach_people;
 ALTER TABLE reach_people_new RENAME TO reach_people;
 
+-- An update that leaves the stamp as it was (a process older than the stamps, a hand-written
+-- statement) still gives the row a new one, so no reader keeps serving its old content. Ting's
+-- own writes set a new stamp, so the condition is false for them.
+-- +goose StatementBegin
+CREATE TRIGGER reach_bitmaps_stamp AFTER UPDATE ON reach_bitmaps FOR EACH ROW WHEN NEW.stamp = OLD.stamp
+BEGIN
+    UPDATE reach_bitmaps SET stamp = random() WHERE rowid = NEW.rowid;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER reach_people_stamp AFTER UPDATE ON reach_people FOR EACH ROW WHEN NEW.stamp = OLD.stamp
+BEGIN
+    UPDATE reach_people SET stamp = random() WHERE rowid = NEW.rowid;
+END;
+-- +goose StatementEnd
+
 -- +goose Down
 CREATE TABLE reach_bitmaps_old (
     unit_id       BIGINT NOT NULL,
