@@ -21,10 +21,13 @@ import (
 // between: Reach adds the people of the pending services of the subtree and span to what the
 // bitmaps hold.
 
-// Defer lists services, written in the caller's transaction, for a later Fold.
+// Defer lists services, written in the caller's transaction, for a later Fold: each with its
+// card, site, date and type, copied from the service just written, so that counts and folds
+// never read the services table for them.
 func Defer(ctx context.Context, tx *sql.Tx, d store.Dialect, serviceIDs []int64) error {
+	const copyFacts = `INSERT INTO reach_pending (service_id, card_id, site_id, served_on, type) SELECT id, card_id, site_id, served_on, type FROM services WHERE `
 	if d == store.Postgres {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO reach_pending (service_id) SELECT unnest($1::bigint[])`, serviceIDs); err != nil {
+		if _, err := tx.ExecContext(ctx, copyFacts+`id = ANY($1::bigint[])`, serviceIDs); err != nil {
 			return fmt.Errorf("reach: defer: %w", err)
 		}
 		return nil
@@ -32,7 +35,7 @@ func Defer(ctx context.Context, tx *sql.Tx, d store.Dialect, serviceIDs []int64)
 	for len(serviceIDs) > 0 {
 		chunk := serviceIDs[:min(len(serviceIDs), 5000)]
 		serviceIDs = serviceIDs[len(chunk):]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO reach_pending (service_id) VALUES (`+ints(chunk, "),(")+`)`); err != nil {
+		if _, err := tx.ExecContext(ctx, copyFacts+`id IN (`+ints(chunk, ",")+`)`); err != nil {
 			return fmt.Errorf("reach: defer: %w", err)
 		}
 	}
@@ -107,8 +110,8 @@ func RunFolder(ctx context.Context, db *store.DB, every time.Duration, batch int
 // of everything (limit 0, as a unit move does before recomputing) waits for the rows held, so
 // no fold under the old paths can commit after it.
 func fold(ctx context.Context, tx *sql.Tx, d store.Dialect, limit int) (int, error) {
-	query := `SELECT p.service_id, s.card_id, s.served_on, s.type, u.path FROM reach_pending p
-		JOIN services s ON s.id = p.service_id JOIN org_units u ON u.id = s.site_id ORDER BY p.service_id`
+	query := `SELECT p.service_id, p.card_id, p.served_on, p.type, u.path FROM reach_pending p
+		JOIN org_units u ON u.id = p.site_id ORDER BY p.service_id`
 	if limit > 0 {
 		query += ` LIMIT ` + strconv.Itoa(limit)
 	}
@@ -170,34 +173,64 @@ func Unlist(ctx context.Context, tx *sql.Tx, cond string, args ...any) error {
 }
 
 // pendingPeople adds to out the people of the pending services in a unit's subtree, over a
-// span, of the given types (none: any). The list is read first and its services then by id, so
-// that no database plans this from the services' date index (a scan of every service in the
-// span) however its statistics stand; nothing pending costs one empty read.
+// span, of the given types (none: any). The list is read alone, by span and type, and the paths
+// of the sites it names then by id: no plan can start from the services or walk all the units,
+// and nothing pending costs one empty read.
 func pendingPeople(ctx context.Context, q store.Queryer, u Unit, s Span, types []string, out map[uint32]*roaring.Bitmap) error {
-	ids, err := store.IDs(ctx, q, `SELECT service_id FROM reach_pending`)
-	if err != nil || len(ids) == 0 {
+	query := `SELECT card_id, site_id FROM reach_pending WHERE served_on BETWEEN $1 AND $2`
+	args := []any{s.From + "-01", s.To + "-31"}
+	if len(types) > 0 {
+		ph := make([]string, len(types))
+		for i, t := range types {
+			args = append(args, t)
+			ph[i] = "$" + strconv.Itoa(len(args))
+		}
+		query += ` AND type IN (` + strings.Join(ph, ",") + `)`
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("reach: pending: %w", err)
+	}
+	bySite := map[int64][]int64{}
+	for rows.Next() {
+		var card, site int64
+		if err := rows.Scan(&card, &site); err != nil {
+			rows.Close()
+			return err
+		}
+		bySite[site] = append(bySite[site], card)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(bySite) == 0 {
 		return err
 	}
-	from, to := s.From+"-01", s.To+"-31"
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), 5000)]
-		ids = ids[len(chunk):]
-		rows, err := q.QueryContext(ctx, `SELECT s.card_id, s.served_on, s.type, u.path FROM services s JOIN org_units u ON u.id = s.site_id
-			WHERE s.id IN (`+ints(chunk, ",")+`)`)
+	add := func(site int64) {
+		for _, card := range bySite[site] {
+			addBit(out, shardOf(card), card)
+		}
+	}
+	sites := make([]int64, 0, len(bySite))
+	for site := range bySite {
+		sites = append(sites, site)
+	}
+	slices.Sort(sites)
+	for len(sites) > 0 {
+		chunk := sites[:min(len(sites), 5000)]
+		sites = sites[len(chunk):]
+		rows, err := q.QueryContext(ctx, `SELECT id, path FROM org_units WHERE id IN (`+ints(chunk, ",")+`)`)
 		if err != nil {
 			return fmt.Errorf("reach: pending: %w", err)
 		}
 		for rows.Next() {
-			var card int64
-			var date, typ, path string
-			if err := rows.Scan(&card, &date, &typ, &path); err != nil {
+			var site int64
+			var path string
+			if err := rows.Scan(&site, &path); err != nil {
 				rows.Close()
 				return err
 			}
-			if !strings.HasPrefix(path, u.Path) || date < from || date > to || len(types) > 0 && !slices.Contains(types, typ) {
-				continue
+			if strings.HasPrefix(path, u.Path) {
+				add(site)
 			}
-			addBit(out, shardOf(card), card)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"sort"
+	"strings"
 	"testing"
 
 	"ting/internal/store"
@@ -191,3 +192,49 @@ func TestReachStampsMigration(t *testing.T) {
 	})
 }
 
+// Migration 13 copies each pending service's card, site, date and type onto its row of the
+// change sequence.
+func TestReachPendingFactsMigration(t *testing.T) {
+	storetest.EachBare(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := db.MigrateTo(ctx, 12); err != nil {
+			t.Fatal(err)
+		}
+		now := store.Now()
+		for _, q := range []string{
+			`INSERT INTO org_units (code, level, path, name_zh, name_en, opened_on, created_at, updated_at) VALUES ('CN', 1, '/', 'x', 'x', '2010-01-01', $1, $1)`,
+			`INSERT INTO cards (id, number, site_id, province_id, sex, birth_date, birth_year, ethnicity, groups, status, dup_key, anonymised_on, last_active, created_by, created_at, updated_at)
+				VALUES (3, 'N-3', (SELECT id FROM org_units), (SELECT id FROM org_units), 'F', '1996', 1996, 'han', ',', 'other', '', '', '2011-01-01', 'sys', $1, $1)`,
+			`INSERT INTO services (id, card_id, site_id, type, served_on, provider, note, created_by, created_at) VALUES (11, 3, (SELECT id FROM org_units), 'health', '2011-05-02', '', '', 'sys', $1)`,
+			`INSERT INTO services (id, card_id, site_id, type, served_on, provider, note, created_by, created_at) VALUES (12, 3, (SELECT id FROM org_units), 'legal_aid', '2011-06-03', '', '', 'sys', $1)`,
+			`INSERT INTO reach_pending (service_id) VALUES (12)`,
+		} {
+			args := []any{now}
+			if !strings.Contains(q, "$1") {
+				args = nil
+			}
+			if _, err := db.W.ExecContext(ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var id, card, site, unit int64
+		var date, typ string
+		if err := db.R.QueryRowContext(ctx, `SELECT service_id, card_id, site_id, served_on, type, (SELECT id FROM org_units) FROM reach_pending`).Scan(&id, &card, &site, &date, &typ, &unit); err != nil {
+			t.Fatal(err)
+		}
+		if id != 12 || card != 3 || site != unit || date != "2011-06-03" || typ != "legal_aid" {
+			t.Errorf("the pending service came through as %d, %d, %d, %s, %s", id, card, site, date, typ)
+		}
+		// Deleting the service still takes it off the list.
+		if _, err := db.W.ExecContext(ctx, `DELETE FROM services WHERE id = 12`); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM reach_pending`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d pending after the service was deleted (%v)", n, err)
+		}
+	})
+}
