@@ -392,31 +392,22 @@ func (s *Service) byCode(ctx context.Context, q store.Queryer, query string, cod
 // unitsByCode resolves the rows' site codes to the ids of units in the actor's scope, one query
 // per codeChunk codes. A code outside the scope is left out, exactly as one that names nothing.
 func (s *Service) unitsByCode(ctx context.Context, q store.Queryer, a access.Actor, rows []serviceRow) (map[string]int64, error) {
-	out := map[string]int64{}
 	codes := distinct(rows, func(sr serviceRow) string { return sr.siteCode })
-	err := s.byCode(ctx, q, `SELECT id, code, path FROM org_units WHERE code IN (%s)`, codes, func(r *sql.Rows) error {
-		var id int64
-		var code, path string
-		if err := r.Scan(&id, &code, &path); err != nil {
-			return err
-		}
-		if a.Sees(path) {
-			out[code] = id
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("resolve site codes: %w", err)
-	}
-	return out, nil
+	return s.inScope(ctx, q, a, "site", `SELECT id, code, path FROM org_units WHERE code IN (%s)`, codes)
 }
 
 // partnersByCode resolves the rows' partner codes to the ids of partners sited in the actor's
 // scope (as the partner pages show them), one query per codeChunk codes.
 func (s *Service) partnersByCode(ctx context.Context, q store.Queryer, a access.Actor, rows []serviceRow) (map[string]int64, error) {
-	out := map[string]int64{}
 	codes := distinct(rows, func(sr serviceRow) string { return sr.partnerCode })
-	err := s.byCode(ctx, q, `SELECT p.id, p.code, u.path FROM partners p JOIN org_units u ON u.id = p.unit_id WHERE p.code IN (%s)`, codes, func(r *sql.Rows) error {
+	return s.inScope(ctx, q, a, "partner", `SELECT p.id, p.code, u.path FROM partners p JOIN org_units u ON u.id = p.unit_id WHERE p.code IN (%s)`, codes)
+}
+
+// inScope runs query (id, code, path of the unit it sits at) for codes and keeps the ids of those
+// the actor sees, by code.
+func (s *Service) inScope(ctx context.Context, q store.Queryer, a access.Actor, what, query string, codes []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := s.byCode(ctx, q, query, codes, func(r *sql.Rows) error {
 		var id int64
 		var code, path string
 		if err := r.Scan(&id, &code, &path); err != nil {
@@ -428,7 +419,7 @@ func (s *Service) partnersByCode(ctx context.Context, q store.Queryer, a access.
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("resolve partner codes: %w", err)
+		return nil, fmt.Errorf("resolve %s codes: %w", what, err)
 	}
 	return out, nil
 }
