@@ -4,7 +4,9 @@ import (
 	"container/list"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -145,10 +147,54 @@ func newStamp() int64 { return rand.Int64() }
 // afterStamps, when set (by tests), runs between a cached read's two statements.
 var afterStamps func()
 
+// stored is one stored row's bitmap as a read found it: the row's name in the cache, its stamp.
+type stored struct {
+	row   string
+	stamp int64
+	bits  *roaring.Bitmap
+}
+
+// unionOf is the union of stored rows of one shard. With cached set it is kept in the cache too,
+// under the names of the rows it was made of and a hash of their stamps: the same question asked
+// again, with none of those rows written since, takes it from there instead of merging a
+// decade of birth years (or three years of a unit) again. The result may be shared: read it,
+// never modify it.
+func unionOf(parts []stored, cached bool) *roaring.Bitmap {
+	if len(parts) == 1 {
+		return parts[0].bits
+	}
+	bits := make([]*roaring.Bitmap, len(parts))
+	if !cached || !cache.on() {
+		for i, p := range parts {
+			bits[i] = p.bits
+		}
+		return roaring.FastOr(bits...)
+	}
+	slices.SortFunc(parts, func(a, b stored) int { return strings.Compare(a.row, b.row) })
+	var key strings.Builder
+	key.WriteString("union")
+	h := fnv.New64a()
+	var buf [8]byte
+	for i, p := range parts {
+		key.WriteString("\x01")
+		key.WriteString(p.row)
+		binary.LittleEndian.PutUint64(buf[:], uint64(p.stamp))
+		h.Write(buf[:])
+		bits[i] = p.bits
+	}
+	stamp := int64(h.Sum64())
+	if b := cache.get(key.String(), stamp); b != nil {
+		return b
+	}
+	b := roaring.FastOr(bits...)
+	cache.put(key.String(), stamp, b)
+	return b
+}
+
 // storedBits reads the bitmaps of the rows of table that where selects (its parameters from
 // $1), through the cache when cached is set, and calls fn with each row's shard (cols' last)
-// and bitmap. The bitmaps may be shared with other counts: fn must not modify them.
-func storedBits(ctx context.Context, q store.Queryer, cached bool, table string, cols []string, where string, args []any, fn func(shard uint32, b *roaring.Bitmap)) error {
+// and what was read. The bitmaps may be shared with other counts: fn must not modify them.
+func storedBits(ctx context.Context, q store.Queryer, cached bool, table string, cols []string, where string, args []any, fn func(shard uint32, s stored)) error {
 	cached = cached && cache.on()
 	if cached {
 		for range 2 {
@@ -167,13 +213,13 @@ func storedBits(ctx context.Context, q store.Queryer, cached bool, table string,
 		if cached {
 			cache.put(row, stamp, b)
 		}
-		fn(shard, b)
+		fn(shard, stored{row, stamp, b})
 	})
 }
 
 // throughCache is one try of a cached read; done is false when a row it needed was written
 // between its two statements, and then it has called fn for nothing.
-func throughCache(ctx context.Context, q store.Queryer, table string, cols []string, where string, args []any, fn func(uint32, *roaring.Bitmap)) (done bool, err error) {
+func throughCache(ctx context.Context, q store.Queryer, table string, cols []string, where string, args []any, fn func(uint32, stored)) (done bool, err error) {
 	nc := len(cols)
 	rows, err := q.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+`, stamp FROM `+table+` WHERE `+where, args...)
 	if err != nil {
@@ -181,7 +227,7 @@ func throughCache(ctx context.Context, q store.Queryer, table string, cols []str
 	}
 	type held struct {
 		shard uint32
-		bits  *roaring.Bitmap
+		stored
 	}
 	var have []held
 	var missing [][]any // key values and stamp
@@ -201,8 +247,9 @@ func throughCache(ctx context.Context, q store.Queryer, table string, cols []str
 			rows.Close()
 			return false, fmt.Errorf("reach: %s: a row's shard %T or stamp %T is not an integer", table, vals[nc-1], vals[nc])
 		}
-		if b := cache.get(rowOf(table, vals[:nc]), stamp); b != nil {
-			have = append(have, held{shard, b})
+		row := rowOf(table, vals[:nc])
+		if b := cache.get(row, stamp); b != nil {
+			have = append(have, held{shard, stored{row, stamp, b}})
 		} else {
 			missing = append(missing, slices.Clone(vals))
 		}
@@ -216,12 +263,7 @@ func throughCache(ctx context.Context, q store.Queryer, table string, cols []str
 	}
 	// The rows not held, by key and by the stamp the first statement saw: a row written since
 	// does not come back, and the try is given up.
-	type read struct {
-		row   string
-		stamp int64
-		held
-	}
-	var got []read
+	var got []held
 	per := max(1, 400/(nc+1))
 	for start := 0; start < len(missing); start += per {
 		chunk := missing[start:min(len(missing), start+per)]
@@ -240,7 +282,7 @@ func throughCache(ctx context.Context, q store.Queryer, table string, cols []str
 			return false, fmt.Errorf("reach: %s: %w", table, err)
 		}
 		err = scanStored(rows, table, nc, func(row string, stamp int64, shard uint32, b *roaring.Bitmap) {
-			got = append(got, read{row, stamp, held{shard, b}})
+			got = append(got, held{shard, stored{row, stamp, b}})
 		})
 		if err != nil {
 			return false, err
@@ -251,10 +293,10 @@ func throughCache(ctx context.Context, q store.Queryer, table string, cols []str
 	}
 	for _, r := range got {
 		cache.put(r.row, r.stamp, r.bits)
-		have = append(have, r.held)
+		have = append(have, r)
 	}
 	for _, h := range have {
-		fn(h.shard, h.bits)
+		fn(h.shard, h.stored)
 	}
 	return true, nil
 }

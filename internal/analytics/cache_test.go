@@ -69,6 +69,19 @@ func rowsHeld(c *bitsCache) []string {
 	return out
 }
 
+// writeBorn stores the people born in 1996 and in 1997 (shard 0).
+func writeBorn(t *testing.T, db *store.DB, born1996, born1997 *roaring.Bitmap) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := writeRows(ctx, tx, db.Dialect, peopleTable, []row[attrKey]{{attrKey{"born:1996", 0}, born1996}, {attrKey{"born:1997", 0}, born1997}}, true)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A person moved from a row the cache holds to a row it must read, between the read of the
 // stamps and the read of the bits, is still counted: the bitmaps of one read are always the
 // rows as one statement saw them. Fetched by key alone, the held row would be the one before
@@ -76,19 +89,10 @@ func rowsHeld(c *bitsCache) []string {
 func TestCachedReadsSeeOneMoment(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		a, b := attrKey{"born:1996", 0}, attrKey{"born:1997", 0}
-		write := func(ra, rb *roaring.Bitmap) {
-			err := db.Tx(ctx, func(tx *sql.Tx) error {
-				_, err := writeRows(ctx, tx, db.Dialect, peopleTable, []row[attrKey]{{a, ra}, {b, rb}}, true)
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		write := func(ra, rb *roaring.Bitmap) { writeBorn(t, db, ra, rb) }
 		read := func(where string) []uint32 {
 			out := roaring.New()
-			err := storedBits(ctx, db.R, true, "reach_people", []string{"attr", "shard"}, where, nil, func(_ uint32, b *roaring.Bitmap) { out.Or(b) })
+			err := storedBits(ctx, db.R, true, "reach_people", []string{"attr", "shard"}, where, nil, func(_ uint32, s stored) { out.Or(s.bits) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,6 +135,47 @@ func TestCachedReadsSeeOneMoment(t *testing.T) {
 		}
 		if after := ReadCacheStats(); after.Hits-before.Hits != 2 || after.Misses != before.Misses {
 			t.Errorf("the rows the last read gave were not held: %+v then %+v", before, after)
+		}
+	})
+}
+
+// The union of a shard's rows is kept under their stamps: asked again with none of them
+// written, it is the same bitmap; after one of them is written, it is made again from what the
+// rows hold now.
+func TestUnionsKeptUnderTheirRowsStamps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		write := func(ra, rb *roaring.Bitmap) { writeBorn(t, db, ra, rb) }
+		union := func(cached bool) *roaring.Bitmap {
+			var parts []stored
+			err := storedBits(ctx, db.R, cached, "reach_people", []string{"attr", "shard"}, "attr IN ('born:1996', 'born:1997')", nil,
+				func(_ uint32, s stored) { parts = append(parts, s) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(parts) != 2 {
+				t.Fatalf("%d rows read, want 2", len(parts))
+			}
+			return unionOf(parts, cached)
+		}
+		write(roaring.BitmapOf(1), roaring.BitmapOf(2, 3))
+		first := union(true)
+		if got := first.ToArray(); !slices.Equal(got, []uint32{1, 2, 3}) {
+			t.Fatalf("union: %v", got)
+		}
+		if again := union(true); again != first {
+			t.Errorf("the same rows, unwritten, gave a new union")
+		}
+		if fresh := union(false); fresh == first || !fresh.Equals(first) {
+			t.Errorf("uncached: the held union came back, or a different one: %v", fresh.ToArray())
+		}
+		write(roaring.BitmapOf(1), roaring.BitmapOf(3, 4))
+		after := union(true)
+		if got := after.ToArray(); !slices.Equal(got, []uint32{1, 3, 4}) {
+			t.Errorf("after a write: %v, want [1 3 4]", got)
+		}
+		if got := first.ToArray(); !slices.Equal(got, []uint32{1, 2, 3}) {
+			t.Errorf("the union held before the write was modified: %v", got)
 		}
 	})
 }

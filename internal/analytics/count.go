@@ -111,20 +111,16 @@ func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cache
 		args = append(args, t)
 		ph[i] = "$" + strconv.Itoa(len(args))
 	}
-	parts := map[uint32][]*roaring.Bitmap{}
+	parts := map[uint32][]stored{}
 	err := storedBits(ctx, q, cached, "reach_bitmaps", []string{"unit_id", "period", "service_type", "shard"},
 		`unit_id = $1 AND (`+where+`) AND service_type IN (`+strings.Join(ph, ",")+`)`, args,
-		func(sh uint32, b *roaring.Bitmap) { parts[sh] = append(parts[sh], b) })
+		func(sh uint32, s stored) { parts[sh] = append(parts[sh], s) })
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[uint32]*roaring.Bitmap, len(parts))
-	for sh, bs := range parts {
-		if len(bs) == 1 {
-			out[sh] = bs[0]
-		} else {
-			out[sh] = roaring.FastOr(bs...)
-		}
+	for sh, ss := range parts {
+		out[sh] = unionOf(ss, cached)
 	}
 	for sh, b := range pending {
 		if have := out[sh]; have != nil {
@@ -169,9 +165,9 @@ func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cache
 		}{"attr IN (" + strings.Join(ph, ",") + ")", a})
 	}
 	for _, fl := range filters {
-		have := map[uint32][]*roaring.Bitmap{}
+		have := map[uint32][]stored{}
 		err := storedBits(ctx, q, cached, "reach_people", []string{"attr", "shard"}, fl.where, fl.args,
-			func(sh uint32, b *roaring.Bitmap) { have[sh] = append(have[sh], b) })
+			func(sh uint32, s stored) { have[sh] = append(have[sh], s) })
 		if err != nil {
 			return nil, err
 		}
@@ -181,11 +177,7 @@ func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cache
 				delete(out, sh)
 				continue
 			}
-			if len(hs) == 1 {
-				out[sh] = roaring.And(b, hs[0])
-			} else {
-				out[sh] = roaring.And(b, roaring.FastOr(hs...))
-			}
+			out[sh] = roaring.And(b, unionOf(hs, cached))
 		}
 	}
 	return out, nil
