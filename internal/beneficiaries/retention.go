@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"ting/internal/access"
@@ -54,44 +56,69 @@ func (s *Service) Erase(ctx context.Context, a access.Actor, id int64, reason st
 }
 
 // ApplyRetention anonymises every card with no activity (registration or service) since
-// before, in batches, each batch in its own transaction; it returns how many it anonymised.
+// before, in batches, each batch in its own transaction; it returns how many it anonymised. It
+// walks the cards by id (PostgreSQL keeps no index of last_active, which every service write
+// moves; see migration 14), and each batch checks its cards again under the transaction, so a
+// card served between the walk and the write is left alone.
 func (s *Service) ApplyRetention(ctx context.Context, before string) (int, error) {
 	if _, err := time.Parse(time.DateOnly, before); err != nil {
 		return 0, valid.New("before", "date")
 	}
+	const stale = `last_active < $1 AND anonymised_on = '' AND merged_into IS NULL`
 	total := 0
+	var last int64
 	for {
-		rows, err := s.db.R.QueryContext(ctx, `SELECT id FROM cards WHERE last_active < $1 AND anonymised_on = '' AND merged_into IS NULL ORDER BY id LIMIT 500`, before)
-		if err != nil {
+		ids, err := store.IDs(ctx, s.db.R, `SELECT id FROM cards WHERE `+stale+` AND id > $2 ORDER BY id LIMIT $3`, before, last, retentionBatch)
+		if err != nil || len(ids) == 0 {
 			return total, err
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return total, err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if len(ids) == 0 {
-			return total, rows.Err()
+		last = ids[len(ids)-1]
+		if beforeRetentionBatch != nil {
+			beforeRetentionBatch(ids)
 		}
 		today := s.today()
+		n := 0
 		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-			for _, id := range ids {
+			n = 0
+			args := []any{before}
+			ph := make([]string, len(ids))
+			for i, id := range ids {
+				args = append(args, id)
+				ph[i] = "$" + strconv.Itoa(len(args))
+			}
+			still, err := store.IDs(ctx, tx, `SELECT id FROM cards WHERE `+stale+` AND id IN (`+strings.Join(ph, ",")+`)`+forUpdate(s.db.Dialect), args...)
+			if err != nil || len(still) == 0 {
+				return err
+			}
+			for _, id := range still {
 				if err := anonymise(ctx, tx, id, today); err != nil {
 					return err
 				}
 			}
-			return audit.Record(ctx, tx, access.System, "retention", "cards", 0, 0, nil, map[string]any{"inactive_before": before, "cards": len(ids)})
+			n = len(still)
+			return audit.Record(ctx, tx, access.System, "retention", "cards", 0, 0, nil, map[string]any{"inactive_before": before, "cards": n})
 		})
 		if err != nil {
 			return total, err
 		}
-		total += len(ids)
+		total += n
 	}
+}
+
+// retentionBatch is how many cards one transaction of ApplyRetention anonymises at most.
+var retentionBatch = 500
+
+// beforeRetentionBatch, when set (by tests), runs between the walk that finds a batch's cards
+// and the transaction that anonymises them.
+var beforeRetentionBatch func(ids []int64)
+
+// forUpdate locks the rows a select reads until the transaction ends (PostgreSQL; SQLite's
+// single writer already excludes every other write).
+func forUpdate(d store.Dialect) string {
+	if d == store.Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 // RotateKeys re-seals every protected value sealed under an older key with the current one and

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -315,6 +316,54 @@ func TestReferralsNeedConsent(t *testing.T) {
 		// A third province sees neither the card nor the referrals.
 		if list, err := w.svc.Referrals(ctx, access.Actor{Role: access.ProvincialOfficer, UnitPath: "/999/"}, 0); err != nil || len(list) != 0 {
 			t.Errorf("outsider sees %d referrals (%v)", len(list), err)
+		}
+	})
+}
+
+// Retention walks every batch of stale cards, and leaves alone a card served after the walk
+// found it, before its batch was written.
+func TestRetentionWalksBatchesAndChecksAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		defer func(n int) { retentionBatch, beforeRetentionBatch = n, nil }(retentionBatch)
+		retentionBatch = 2
+		var ids []int64
+		for i, name := range []string{"甲", "乙", "丙", "丁", "戊"} {
+			c, err := w.svc.Register(ctx, w.caseAH, person(w.fd1.ID, name, fmt.Sprintf("199%d-01-01", i)), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		// Registered on 2012-06-30 (the world's today); the fifth stays active, served after
+		// the cut-off.
+		w.svc.SetToday(func() string { return "2012-12-31" })
+		if _, err := w.svc.AddService(ctx, w.caseAH, ServiceInput{CardID: ids[4], SiteID: w.fd1.ID, Type: "health", Date: "2012-09-09"}); err != nil {
+			t.Fatal(err)
+		}
+		// The third is served once the walk has found it.
+		batches := 0
+		beforeRetentionBatch = func(found []int64) {
+			batches++
+			if slices.Contains(found, ids[2]) {
+				if _, err := w.svc.AddService(ctx, w.caseAH, ServiceInput{CardID: ids[2], SiteID: w.fd1.ID, Type: "health", Date: "2012-08-08"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		n, err := w.svc.ApplyRetention(ctx, "2012-07-01")
+		if err != nil || n != 3 || batches != 2 {
+			t.Fatalf("retention: %d cards in %d batches (%v); want 3 in 2", n, batches, err)
+		}
+		for i, id := range ids {
+			var on string
+			if err := db.R.QueryRowContext(ctx, `SELECT anonymised_on FROM cards WHERE id = $1`, id).Scan(&on); err != nil {
+				t.Fatal(err)
+			}
+			if want := i != 2 && i != 4; (on != "") != want {
+				t.Errorf("card %d: anonymised %q, want anonymised %v", i+1, on, want)
+			}
 		}
 	})
 }
