@@ -179,3 +179,47 @@ func TestUnionsKeptUnderTheirRowsStamps(t *testing.T) {
 		}
 	})
 }
+
+// A write that adds only people a row already holds, or removes only people it does not, leaves
+// the row as it is, stamp and all, so what the cache holds of it stays good; a real change
+// renews the stamp.
+func TestUnchangedRowsAreNotRewritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		writeBorn(t, db, roaring.BitmapOf(1, 2), roaring.BitmapOf(3))
+		stamp := func() int64 {
+			var n int64
+			if err := db.R.QueryRowContext(ctx, `SELECT stamp FROM reach_people WHERE attr = 'born:1996' AND shard = 0`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		change := func(add, remove []uint32) {
+			c := newChange[attrKey]()
+			k := attrKey{"born:1996", 0}
+			if add != nil {
+				c.add[k] = roaring.BitmapOf(add...)
+			}
+			if remove != nil {
+				c.remove[k] = roaring.BitmapOf(remove...)
+			}
+			if err := db.Tx(ctx, func(tx *sql.Tx) error { return applyPeople(ctx, tx, db.Dialect, c) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		was := stamp()
+		change([]uint32{2}, []uint32{5})
+		if now := stamp(); now != was {
+			t.Errorf("adding a person held and removing one absent rewrote the row: stamp %d → %d", was, now)
+		}
+		change([]uint32{4}, nil)
+		if now := stamp(); now == was {
+			t.Errorf("adding a new person kept the stamp")
+		}
+		var got []uint32
+		err := storedBits(ctx, db.R, false, "reach_people", []string{"attr", "shard"}, "attr = 'born:1996'", nil, func(_ uint32, s stored) { got = s.bits.ToArray() })
+		if err != nil || !slices.Equal(got, []uint32{1, 2, 4}) {
+			t.Errorf("born 1996 holds %v (%v), want [1 2 4]", got, err)
+		}
+	})
+}

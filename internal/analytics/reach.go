@@ -361,7 +361,8 @@ func applyPeople(ctx context.Context, tx *sql.Tx, d store.Dialect, c change[attr
 }
 
 // apply reads the bitmaps a change touches (locking them on PostgreSQL, where writers run
-// concurrently; SQLite has one writer), applies it, and writes them back: deleted when empty.
+// concurrently; SQLite has one writer), applies it, and writes back those it changed: deleted
+// when empty.
 // Keys are taken in order so two writers never wait on each other in opposite orders.
 // rowLocks is false when the caller holds the whole table (a fold on PostgreSQL).
 func apply[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t table[K], c change[K], rowLocks bool) error {
@@ -395,16 +396,28 @@ func apply[K comparable](ctx context.Context, tx *sql.Tx, d store.Dialect, t tab
 			if b == nil {
 				b = roaring.New()
 			}
+			// Adding only adds and removing only removes, so a change of size is a change of
+			// content.
+			changed := false
 			if a := c.add[k]; a != nil {
+				n := b.GetCardinality()
 				b.Or(a)
+				changed = b.GetCardinality() != n
 			}
 			if r := c.remove[k]; r != nil {
+				n := b.GetCardinality()
 				b.AndNot(r)
+				changed = changed || b.GetCardinality() != n
 			}
 			if b.IsEmpty() {
 				if existed || d == store.Postgres {
 					drop = append(drop, k)
 				}
+				continue
+			}
+			// A row already holding every person added, and none removed, is left as it is:
+			// not rewritten, and its stamp (so what the cache holds of it) kept.
+			if existed && !changed {
 				continue
 			}
 			put = append(put, row[K]{k, b})
