@@ -42,6 +42,48 @@ func Defer(ctx context.Context, tx *sql.Tx, d store.Dialect, serviceIDs []int64)
 	return nil
 }
 
+// AddOrDefer records services as Add does, in the caller's transaction, unless a fold holds the
+// bitmaps (PostgreSQL): then it lists them for the next fold, as Defer does. So a caseworker's
+// single service never waits for the fold of a large import, which at national scale holds the
+// bitmaps for tens of seconds; counts are exact either way. served and ids are the same
+// services, in the same order. It reports whether they were deferred.
+func AddOrDefer(ctx context.Context, tx *sql.Tx, d store.Dialect, served []Served, ids []int64) (deferred bool, err error) {
+	if len(served) != len(ids) {
+		return false, fmt.Errorf("reach: %d services and %d ids", len(served), len(ids))
+	}
+	if d == store.Postgres {
+		// What Add's writes would take anyway; a fold asks for EXCLUSIVE, which conflicts.
+		free, err := tryLock(ctx, tx, "reach_bitmaps", "ROW EXCLUSIVE")
+		if err != nil {
+			return false, err
+		}
+		if !free {
+			return true, Defer(ctx, tx, d, ids)
+		}
+	}
+	return false, Add(ctx, tx, d, served)
+}
+
+// tryLock takes a table lock (PostgreSQL) if no other transaction holds or awaits one that
+// conflicts, without waiting; a savepoint keeps a refusal from ending the caller's transaction.
+func tryLock(ctx context.Context, tx *sql.Tx, table, mode string) (bool, error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT try_lock`); err != nil {
+		return false, err
+	}
+	_, err := tx.ExecContext(ctx, `LOCK TABLE `+table+` IN `+mode+` MODE NOWAIT`)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT try_lock`)
+		return err == nil, err
+	}
+	if !store.IsLockNotAvailable(err) {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT try_lock`); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
 // Pending is the number of services not yet folded into the bitmaps.
 func Pending(ctx context.Context, q store.Queryer) (int64, error) {
 	var n int64

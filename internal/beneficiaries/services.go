@@ -314,7 +314,7 @@ func (s *Service) addServicesTx(ctx context.Context, tx *sql.Tx, a access.Actor,
 
 // writeServices writes services checkServices passed (CardID set, byID its cards): the rows,
 // their cards' last activity, their reach (now, or through the change sequence for a large
-// batch) and an audit row.
+// batch or while a fold holds the bitmaps) and an audit row.
 func (s *Service) writeServices(ctx context.Context, tx *sql.Tx, a access.Actor, ins []ServiceInput, session int64, byID map[int64]*cardRef) ([]int64, error) {
 	ids, err := s.insertServices(ctx, tx, a, ins, session)
 	if err != nil {
@@ -330,7 +330,7 @@ func (s *Service) writeServices(ctx context.Context, tx *sql.Tx, a access.Actor,
 		for i, in := range ins {
 			served[i] = analytics.Served{Card: in.CardID, Unit: in.SiteID, Date: in.Date, Type: in.Type}
 		}
-		err = analytics.Add(ctx, tx, s.db.Dialect, served)
+		_, err = analytics.AddOrDefer(ctx, tx, s.db.Dialect, served, ids)
 	}
 	if err != nil {
 		return nil, err

@@ -53,6 +53,13 @@ func IsBusy(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "database is locked")
 }
 
+// IsLockNotAvailable reports whether err is PostgreSQL's refusal of a lock asked for with
+// NOWAIT (SQLSTATE 55P03).
+func IsLockNotAvailable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "55P03"
+}
+
 // ConstraintName returns the violated constraint's name where the driver reports one
 // (PostgreSQL), or the "table.column" list SQLite puts in its message.
 func ConstraintName(err error) string {
