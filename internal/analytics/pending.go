@@ -81,7 +81,8 @@ func tryLock(ctx context.Context, tx *sql.Tx, table, mode string) (bool, error) 
 	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT try_lock`); err != nil {
 		return false, err
 	}
-	return false, nil
+	_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT try_lock`)
+	return false, err
 }
 
 // Pending is the number of services not yet folded into the bitmaps.

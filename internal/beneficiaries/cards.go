@@ -635,6 +635,12 @@ func (s *Service) Merge(ctx context.Context, a access.Actor, keepID, dropID int6
 	}
 	var card Card
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// Both cards locked first (PostgreSQL), in id order: a service write that checked the
+		// duplicate before is waited for, so its services (pending or not) are found below;
+		// one that checks it after finds it merged.
+		if _, err := store.IDs(ctx, tx, `SELECT id FROM cards WHERE id IN ($1, $2) ORDER BY id`+lockRows(s.db.Dialect, "UPDATE", "cards"), keepID, dropID); err != nil {
+			return err
+		}
 		keep, err := s.card(ctx, tx, a, keepID)
 		if err != nil {
 			return err

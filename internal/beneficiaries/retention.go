@@ -86,7 +86,7 @@ func (s *Service) ApplyRetention(ctx context.Context, before string) (int, error
 				args = append(args, id)
 				ph[i] = "$" + strconv.Itoa(len(args))
 			}
-			still, err := store.IDs(ctx, tx, `SELECT id FROM cards WHERE `+stale+` AND id IN (`+strings.Join(ph, ",")+`)`+forUpdate(s.db.Dialect), args...)
+			still, err := store.IDs(ctx, tx, `SELECT id FROM cards WHERE `+stale+` AND id IN (`+strings.Join(ph, ",")+`) ORDER BY id`+lockRows(s.db.Dialect, "UPDATE", "cards"), args...)
 			if err != nil || len(still) == 0 {
 				return err
 			}
@@ -112,11 +112,13 @@ var retentionBatch = 500
 // and the transaction that anonymises them.
 var beforeRetentionBatch func(ids []int64)
 
-// forUpdate locks the rows a select reads until the transaction ends (PostgreSQL; SQLite's
-// single writer already excludes every other write).
-func forUpdate(d store.Dialect) string {
+// lockRows locks the rows of table (or alias) that a select reads until the transaction ends,
+// FOR mode (UPDATE, NO KEY UPDATE), on PostgreSQL; SQLite's single writer already excludes every
+// other write. Writers that lock cards take them in id order, so two of them never wait on each
+// other in opposite orders.
+func lockRows(d store.Dialect, mode, table string) string {
 	if d == store.Postgres {
-		return " FOR UPDATE"
+		return " FOR " + mode + " OF " + table
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package beneficiaries
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -271,12 +272,19 @@ func cardRefs(ctx context.Context, q store.Queryer, d store.Dialect, a access.Ac
 			numbers = append(numbers, k)
 		}
 	}
+	// In order, so that two writers lock the cards they share in the same order.
+	slices.Sort(ids)
+	slices.Sort(numbers)
 	out := map[string]*cardRef{}
 	read := func(col string) func(ph string, args []any) error {
 		return func(ph string, args []any) error {
 			args = append(args, a.PathPattern())
+			// Locked (PostgreSQL) until the write commits, as the write will update the cards'
+			// last activity anyway: a merge or retention that takes a card waits for the write,
+			// and a write that comes after one sees the card merged or anonymised. Two writes
+			// sharing a card take turns (in key order, so neither waits on the other twice).
 			rows, err := q.QueryContext(ctx, d.Bind(`SELECT c.id, c.number, c.birth_date, c.last_active, COALESCE(c.merged_into, 0), c.anonymised_on FROM cards c
-				WHERE c.`+col+` IN (`+ph+`) AND `+inScope(len(args))), args...)
+				WHERE c.`+col+` IN (`+ph+`) AND `+inScope(len(args))+` ORDER BY c.`+col+lockRows(d, "NO KEY UPDATE", "c")), args...)
 			if err != nil {
 				return err
 			}
@@ -476,6 +484,7 @@ func (s *Service) touchCards(ctx context.Context, tx *sql.Tx, ins []ServiceInput
 	for id, d := range latest {
 		list = append(list, touch{id, d})
 	}
+	slices.SortFunc(list, func(x, y touch) int { return cmp.Compare(x.id, y.id) })
 	if s.db.Dialect == store.Postgres {
 		ids, dates := make([]int64, len(list)), make([]string, len(list))
 		for i, t := range list {
