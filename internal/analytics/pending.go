@@ -46,22 +46,22 @@ func Defer(ctx context.Context, tx *sql.Tx, d store.Dialect, serviceIDs []int64)
 // bitmaps (PostgreSQL): then it lists them for the next fold, as Defer does. So a caseworker's
 // single service never waits for the fold of a large import, which at national scale holds the
 // bitmaps for tens of seconds; counts are exact either way. served and ids are the same
-// services, in the same order. It reports whether they were deferred.
-func AddOrDefer(ctx context.Context, tx *sql.Tx, d store.Dialect, served []Served, ids []int64) (deferred bool, err error) {
+// services, in the same order.
+func AddOrDefer(ctx context.Context, tx *sql.Tx, d store.Dialect, served []Served, ids []int64) error {
 	if len(served) != len(ids) {
-		return false, fmt.Errorf("reach: %d services and %d ids", len(served), len(ids))
+		return fmt.Errorf("reach: %d services and %d ids", len(served), len(ids))
 	}
 	if d == store.Postgres {
 		// What Add's writes would take anyway; a fold asks for EXCLUSIVE, which conflicts.
 		free, err := tryLock(ctx, tx, "reach_bitmaps", "ROW EXCLUSIVE")
 		if err != nil {
-			return false, err
+			return err
 		}
 		if !free {
-			return true, Defer(ctx, tx, d, ids)
+			return Defer(ctx, tx, d, ids)
 		}
 	}
-	return false, Add(ctx, tx, d, served)
+	return Add(ctx, tx, d, served)
 }
 
 // tryLock takes a table lock (PostgreSQL) if no other transaction holds or awaits one that

@@ -338,7 +338,7 @@ func (s *Service) writeServices(ctx context.Context, tx *sql.Tx, a access.Actor,
 		for i, in := range ins {
 			served[i] = analytics.Served{Card: in.CardID, Unit: in.SiteID, Date: in.Date, Type: in.Type}
 		}
-		_, err = analytics.AddOrDefer(ctx, tx, s.db.Dialect, served, ids)
+		err = analytics.AddOrDefer(ctx, tx, s.db.Dialect, served, ids)
 	}
 	if err != nil {
 		return nil, err
