@@ -133,36 +133,27 @@ func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cache
 		return out, nil
 	}
 	// Each filter is a union of attribute bitmaps; the people are intersected with each.
-	var filters []struct {
-		where string
-		args  []any
-	}
+	var filters []attrFilter
 	if f.Sex != "" {
-		filters = append(filters, struct {
-			where string
-			args  []any
-		}{"attr = $1", []any{"sex:" + f.Sex}})
+		filters = append(filters, attrIn([]string{"sex:" + f.Sex}))
 	}
 	if f.Aged {
 		y, err := AgeYear(ctx, q, s)
 		if err != nil {
 			return nil, err
 		}
-		filters = append(filters, struct {
-			where string
-			args  []any
-		}{"attr BETWEEN $1 AND $2", []any{fmt.Sprintf("born:%04d", y-f.AgeMax), fmt.Sprintf("born:%04d", y-f.AgeMin)}})
+		if cover := bornCover(y-f.AgeMax, y-f.AgeMin); len(cover) > 0 {
+			filters = append(filters, attrIn(cover))
+		} else {
+			return map[uint32]*roaring.Bitmap{}, nil // a band of ages no one born in year 0 or later has
+		}
 	}
 	if len(f.Groups) > 0 {
-		ph := make([]string, len(f.Groups))
-		var a []any
+		gs := make([]string, len(f.Groups))
 		for i, g := range f.Groups {
-			ph[i], a = "$"+strconv.Itoa(i+1), append(a, "group:"+g)
+			gs[i] = "group:" + g
 		}
-		filters = append(filters, struct {
-			where string
-			args  []any
-		}{"attr IN (" + strings.Join(ph, ",") + ")", a})
+		filters = append(filters, attrIn(gs))
 	}
 	for _, fl := range filters {
 		have := map[uint32][]stored{}
@@ -181,6 +172,21 @@ func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cache
 		}
 	}
 	return out, nil
+}
+
+// attrFilter selects the attribute rows whose union a filter keeps.
+type attrFilter struct {
+	where string
+	args  []any
+}
+
+func attrIn(attrs []string) attrFilter {
+	ph := make([]string, len(attrs))
+	args := make([]any, len(attrs))
+	for i, a := range attrs {
+		ph[i], args[i] = "$"+strconv.Itoa(i+1), a
+	}
+	return attrFilter{"attr IN (" + strings.Join(ph, ",") + ")", args}
 }
 
 // periodWhere selects the stored periods that exactly cover a span: whole years by their year

@@ -51,7 +51,7 @@ type Person struct {
 }
 
 func (p Person) attrs() []string {
-	out := []string{"sex:" + p.Sex, fmt.Sprintf("born:%04d", p.BirthYear)}
+	out := append([]string{"sex:" + p.Sex}, bornAttrs(p.BirthYear)...)
 	for _, g := range p.Groups {
 		out = append(out, "group:"+g)
 	}

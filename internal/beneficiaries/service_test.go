@@ -496,7 +496,9 @@ func TestReachEqualsSQL(t *testing.T) {
 			spans := []analytics.Span{{From: "2010-01", To: "2012-12"}, {From: "2011-01", To: "2011-12"}, {From: "2010-07", To: "2011-06"},
 				{From: "2012-03", To: "2012-03"}, {From: "2010-11", To: "2012-02"}, {From: "0001-01", To: "9999-12"}}
 			filters := []analytics.Filter{{}, {Types: []string{"health"}}, {Types: []string{"legal_aid", "recreation"}}, {Sex: "F"},
-				{Aged: true, AgeMin: 12, AgeMax: 18}, {Groups: []string{"parent"}}, {Groups: []string{"dropout", "left_behind"}, Sex: "M", Aged: true, AgeMin: 19, AgeMax: 24}}
+				{Aged: true, AgeMin: 12, AgeMax: 18}, {Groups: []string{"parent"}}, {Groups: []string{"dropout", "left_behind"}, Sex: "M", Aged: true, AgeMin: 19, AgeMax: 24},
+				// Wide bands, read from blocks of 4 and 16 birth years as well as single years.
+				{Aged: true, AgeMin: 0, AgeMax: 200}, {Sex: "F", Aged: true, AgeMin: 9, AgeMax: 22}}
 			for _, u := range units {
 				var path string
 				if err := db.R.QueryRowContext(ctx, `SELECT path FROM org_units WHERE id = $1`, u.ID).Scan(&path); err != nil {

@@ -22,12 +22,39 @@ func MigrationFS(d Dialect) fs.FS {
 	return sub
 }
 
+// GoMigration is a migration written in Go: for derived data that SQL cannot compute, such as
+// the reach bitmaps. The package that owns the data registers it from init, so the store keeps
+// knowing nothing of the domain. Its version is taken in both dialects' SQL sequences (see
+// migrations/README.md); Up and Down run in the migration's transaction.
+type GoMigration struct {
+	Version  int64
+	Name     string
+	Up, Down func(ctx context.Context, tx *sql.Tx, d Dialect) error
+}
+
+var goMigrations = map[int64]GoMigration{}
+
+// RegisterGoMigration adds a Go migration; a version registered twice is a programming error.
+func RegisterGoMigration(m GoMigration) {
+	if _, dup := goMigrations[m.Version]; dup {
+		panic(fmt.Sprintf("store: Go migration %d registered twice", m.Version))
+	}
+	goMigrations[m.Version] = m
+}
+
 func (db *DB) provider() (*goose.Provider, error) {
 	gd := goose.DialectSQLite3
 	if db.Dialect == Postgres {
 		gd = goose.DialectPostgres
 	}
-	return goose.NewProvider(gd, db.W, MigrationFS(db.Dialect))
+	var gms []*goose.Migration
+	for _, m := range goMigrations {
+		run := func(f func(context.Context, *sql.Tx, Dialect) error) *goose.GoFunc {
+			return &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return f(ctx, tx, db.Dialect) }}
+		}
+		gms = append(gms, goose.NewGoMigration(m.Version, run(m.Up), run(m.Down)))
+	}
+	return goose.NewProvider(gd, db.W, MigrationFS(db.Dialect), goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(gms...))
 }
 
 // Migrate applies every pending migration.
@@ -76,6 +103,9 @@ func (db *DB) Status(ctx context.Context) ([]MigrationStatus, error) {
 	out := make([]MigrationStatus, 0, len(st))
 	for _, s := range st {
 		m := MigrationStatus{Version: s.Source.Version, Name: s.Source.Path, Applied: s.State == goose.StateApplied}
+		if gm, ok := goMigrations[m.Version]; ok && m.Name == "" {
+			m.Name = fmt.Sprintf("%05d_%s (Go)", gm.Version, gm.Name)
+		}
 		if m.Applied {
 			m.At = s.AppliedAt.UTC().Format("2006-01-02 15:04:05")
 		}
@@ -95,5 +125,3 @@ func (db *DB) Backup(ctx context.Context, dest string) error {
 	}
 	return nil
 }
-
-var _ = sql.ErrNoRows
