@@ -21,6 +21,9 @@ type Filter struct {
 	AgeMin int      // ages in years, inclusive: the age reached in the year the period ends
 	AgeMax int
 	Groups []string // people in any of these target groups
+	// Ethnicities are people whose card records any of these ethnicities, as written on the card
+	// (trimmed; compared exactly).
+	Ethnicities []string
 }
 
 // ParseAgeBand reads an age band as the reports write it: "12-15", or "25+" (up to 200).
@@ -129,7 +132,7 @@ func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cache
 			out[sh] = b
 		}
 	}
-	if f.Sex == "" && !f.Aged && len(f.Groups) == 0 || len(out) == 0 {
+	if f.Sex == "" && !f.Aged && len(f.Groups) == 0 && len(f.Ethnicities) == 0 || len(out) == 0 {
 		return out, nil
 	}
 	// Each filter is a union of attribute bitmaps; the people are intersected with each.
@@ -154,6 +157,13 @@ func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cache
 			gs[i] = "group:" + g
 		}
 		filters = append(filters, attrIn(gs))
+	}
+	if len(f.Ethnicities) > 0 {
+		es := make([]string, len(f.Ethnicities))
+		for i, e := range f.Ethnicities {
+			es[i] = ethAttr(e)
+		}
+		filters = append(filters, attrIn(es))
 	}
 	for _, fl := range filters {
 		have := map[uint32][]stored{}
@@ -261,6 +271,13 @@ func SQLCount(ctx context.Context, q store.Queryer, pathPrefix string, s Span, f
 			ors[i] = `c.groups LIKE ` + arg("%,"+g+",%")
 		}
 		query += ` AND (` + strings.Join(ors, " OR ") + `)`
+	}
+	if len(f.Ethnicities) > 0 {
+		ph := make([]string, len(f.Ethnicities))
+		for i, e := range f.Ethnicities {
+			ph[i] = arg(strings.TrimSpace(e))
+		}
+		query += ` AND TRIM(c.ethnicity) IN (` + strings.Join(ph, ", ") + `)`
 	}
 	var n int64
 	err := q.QueryRowContext(ctx, query, args...).Scan(&n)

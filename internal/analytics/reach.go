@@ -48,6 +48,7 @@ type Person struct {
 	Sex       string
 	BirthYear int
 	Groups    []string
+	Ethnicity string // as written on the card; none is kept for an empty one
 }
 
 func (p Person) attrs() []string {
@@ -55,8 +56,14 @@ func (p Person) attrs() []string {
 	for _, g := range p.Groups {
 		out = append(out, "group:"+g)
 	}
+	if e := strings.TrimSpace(p.Ethnicity); e != "" {
+		out = append(out, ethAttr(e))
+	}
 	return out
 }
+
+// ethAttr names the row of the people of an ethnicity.
+func ethAttr(e string) string { return "eth:" + strings.TrimSpace(e) }
 
 // key names one stored bitmap of reach_bitmaps.
 type key struct {

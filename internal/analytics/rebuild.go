@@ -52,14 +52,14 @@ func derive(ctx context.Context, q store.Queryer, t tree, p pass, folded bool) (
 		return nil, nil, err
 	}
 	people := map[attrKey]*roaring.Bitmap{}
-	rows, err := q.QueryContext(ctx, `SELECT id, sex, birth_year, groups FROM cards WHERE merged_into IS NULL AND `+p.cond("id"))
+	rows, err := q.QueryContext(ctx, `SELECT id, sex, birth_year, groups, ethnicity FROM cards WHERE merged_into IS NULL AND `+p.cond("id"))
 	if err != nil {
 		return nil, nil, err
 	}
 	for rows.Next() {
 		var p Person
 		var groups string
-		if err := rows.Scan(&p.ID, &p.Sex, &p.BirthYear, &groups); err != nil {
+		if err := rows.Scan(&p.ID, &p.Sex, &p.BirthYear, &groups, &p.Ethnicity); err != nil {
 			rows.Close()
 			return nil, nil, err
 		}

@@ -357,7 +357,7 @@ func (s *Service) Register(ctx context.Context, a access.Actor, in CardInput, co
 				return err
 			}
 		}
-		if err := analytics.SetPerson(ctx, tx, s.db.Dialect, nil, &analytics.Person{ID: id, Sex: in.Sex, BirthYear: year, Groups: in.Groups}); err != nil {
+		if err := analytics.SetPerson(ctx, tx, s.db.Dialect, nil, &analytics.Person{ID: id, Sex: in.Sex, BirthYear: year, Groups: in.Groups, Ethnicity: in.Ethnicity}); err != nil {
 			return err
 		}
 		if card, err = s.card(ctx, tx, access.System, id); err != nil {
@@ -607,7 +607,7 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in CardI
 			sealed[0], sealed[1], sealed[2], sealed[3], sealed[4], s.dupKey(in.Name, in.Birth, home), store.Now(), id); err != nil {
 			return err
 		}
-		if err := analytics.SetPerson(ctx, tx, s.db.Dialect, personOf(old), &analytics.Person{ID: id, Sex: in.Sex, BirthYear: year, Groups: in.Groups}); err != nil {
+		if err := analytics.SetPerson(ctx, tx, s.db.Dialect, personOf(old), &analytics.Person{ID: id, Sex: in.Sex, BirthYear: year, Groups: in.Groups, Ethnicity: in.Ethnicity}); err != nil {
 			return err
 		}
 		if card, err = s.card(ctx, tx, a, id); err != nil {
@@ -619,7 +619,7 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in CardI
 }
 
 func personOf(c Card) *analytics.Person {
-	return &analytics.Person{ID: c.ID, Sex: c.Sex, BirthYear: c.BirthYear, Groups: c.Groups}
+	return &analytics.Person{ID: c.ID, Sex: c.Sex, BirthYear: c.BirthYear, Groups: c.Groups, Ethnicity: c.Ethnicity}
 }
 
 // Merge folds a duplicate card into the card kept: its services, consents, referrals and

@@ -452,7 +452,8 @@ func TestReachEqualsSQL(t *testing.T) {
 			}
 			site := sites[rng.IntN(len(sites))]
 			in := CardInput{SiteID: site.ID, Sex: Sexes[rng.IntN(2)], Birth: fmt.Sprint(1986 + rng.IntN(20)), Status: "other", Name: fmt.Sprintf("P%d", i), Guardian: "G",
-				Groups: []string{Groups[rng.IntN(len(Groups))], Groups[rng.IntN(len(Groups))]}, NotDuplicate: true}
+				Ethnicity: []string{"", "han", "Yi", "彝族"}[rng.IntN(4)],
+				Groups:    []string{Groups[rng.IntN(len(Groups))], Groups[rng.IntN(len(Groups))]}, NotDuplicate: true}
 			c, err := w.svc.Register(ctx, sys, in, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -498,7 +499,8 @@ func TestReachEqualsSQL(t *testing.T) {
 			filters := []analytics.Filter{{}, {Types: []string{"health"}}, {Types: []string{"legal_aid", "recreation"}}, {Sex: "F"},
 				{Aged: true, AgeMin: 12, AgeMax: 18}, {Groups: []string{"parent"}}, {Groups: []string{"dropout", "left_behind"}, Sex: "M", Aged: true, AgeMin: 19, AgeMax: 24},
 				// Wide bands, read from blocks of 4 and 16 birth years as well as single years.
-				{Aged: true, AgeMin: 0, AgeMax: 200}, {Sex: "F", Aged: true, AgeMin: 9, AgeMax: 22}}
+				{Aged: true, AgeMin: 0, AgeMax: 200}, {Sex: "F", Aged: true, AgeMin: 9, AgeMax: 22},
+				{Ethnicities: []string{"Yi", "彝族"}}, {Ethnicities: []string{"han"}, Types: []string{"health"}}}
 			for _, u := range units {
 				var path string
 				if err := db.R.QueryRowContext(ctx, `SELECT path FROM org_units WHERE id = $1`, u.ID).Scan(&path); err != nil {
@@ -560,7 +562,7 @@ func TestReachEqualsSQL(t *testing.T) {
 			}
 		}
 		for _, c := range cards[20:30] {
-			in := CardInput{Sex: "M", Birth: "1999", Status: "other", Groups: []string{"dropout"}, Guardian: "G", Name: "X"}
+			in := CardInput{Sex: "M", Birth: "1999", Status: "other", Groups: []string{"dropout"}, Guardian: "G", Name: "X", Ethnicity: "Yi"}
 			if _, err := w.svc.Update(ctx, sys, c.ID, in); err != nil {
 				t.Fatal(err)
 			}

@@ -215,10 +215,7 @@ func TestLoadPeople(t *testing.T) {
 						}
 						f.Groups = []string{d.cats[i]}
 					case "ethnicity":
-						if got := count(`SELECT COUNT(*) FROM cards WHERE site_id = $1 AND ethnicity = $2`, u.ID, d.cats[i]); got != int64(want) {
-							t.Errorf("%s: %d people of ethnicity %s, want %d", code, got, d.cats[i], want)
-						}
-						continue
+						f.Ethnicities = []string{d.cats[i]}
 					default:
 						continue
 					}

@@ -87,9 +87,17 @@ var categorySets = []results.CategorySet{
 		{Code: "national", NameZH: "国家级研究机构", NameEN: "National institution"},
 		{Code: "provincial", NameZH: "省级研究机构", NameEN: "Provincial institution"},
 	}},
-	{Code: "service", NameZH: "服务类型", NameEN: "Service", Categories: []results.Category{
-		{Code: "life_skills", NameZH: "学校生活技能教育", NameEN: "Life skills education in schools"},
-		{Code: "womens_home", NameZH: "妇女之家和社区服务", NameEN: "Women's Homes and community services"},
+	// The services' own types, so that the reach indicator is disaggregated by what people
+	// received (results/reach.go maps the set onto them).
+	{Code: "service_type", NameZH: "服务类型", NameEN: "Service type", Categories: []results.Category{
+		{Code: "life_skills", NameZH: "生活技能", NameEN: "Life skills"},
+		{Code: "legal_aid", NameZH: "法律援助", NameEN: "Legal aid"},
+		{Code: "health", NameZH: "健康服务", NameEN: "Health"},
+		{Code: "employment", NameZH: "就业服务", NameEN: "Employment services"},
+		{Code: "skills_training", NameZH: "职业技能培训", NameEN: "Skills training"},
+		{Code: "recreation", NameZH: "文体活动", NameEN: "Recreation"},
+		{Code: "counselling", NameZH: "心理辅导", NameEN: "Counselling"},
+		{Code: "peer_support", NameZH: "同伴支持", NameEN: "Peer support"},
 	}},
 }
 
@@ -204,7 +212,7 @@ var indicators = []results.IndicatorInput{
 		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"age", "sex"}, DataSource: apReports, Frequency: "tertile",
 		Definition: "Volunteers (university students, railway and Women's Federation staff, migrant youths) trained for campaigns and Women's Homes."},
 	{Code: indSERV, ElementCode: "IO3", Position: 1, NameZH: "接受项目服务的人数", NameEN: "People receiving project services",
-		Type: "count", UnitLabel: "persons", Aggregation: "reach", CategorySets: []string{"age", "ethnicity", "service", "sex", "target_group"}, DataSource: "Beneficiary cards and their services", Frequency: "tertile",
+		Type: "count", UnitLabel: "persons", Aggregation: "reach", CategorySets: []string{"age", "ethnicity", "service_type", "sex", "target_group"}, DataSource: "Beneficiary cards and their services", Frequency: "tertile",
 		Definition: "Students in life skills education in pilot schools and migrants using Women's Homes and community centres: the distinct people with a beneficiary card who received any service in the unit's area in the period, each counted once however often they were served. Counted from the services, never entered; ages are those reached in the year the period ends."},
 	{Code: indCAMP, ElementCode: "O3.1", Position: 1, NameZH: "宣传活动覆盖人数", NameEN: "People reached by awareness-raising campaigns",
 		Type: "count", UnitLabel: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSource: apReports, Frequency: "tertile",
