@@ -222,12 +222,17 @@ func printCredentials(creds []demo.Credential) {
 func migrate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	cfg := config.Register(fs)
+	// The subcommand comes first (`ting migrate up --database …`); flag parsing stops at the
+	// first argument that is not a flag, so the flags after it are parsed on their own.
+	sub := "up"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	sub := fs.Arg(0)
-	if sub == "" {
-		sub = "up"
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: migrate: unexpected arguments %q", errUsage, fs.Args())
 	}
 	db, err := store.Open(ctx, cfg.Database, cfg.Data)
 	if err != nil {

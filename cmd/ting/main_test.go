@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,8 +22,15 @@ func TestCommands(t *testing.T) {
 	if err := run(ctx, []string{"migrate", "up", data}); err != nil {
 		t.Fatal(err)
 	}
+	// The flags after the subcommand name the database migrated.
+	if _, err := os.Stat(filepath.Join(dir, "ting.db")); err != nil {
+		t.Fatalf("migrate up %s: %v", data, err)
+	}
 	if err := run(ctx, []string{"migrate", "status", data}); err != nil {
 		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"migrate", "up", data, "extra"}); !errors.Is(err, errUsage) {
+		t.Fatalf("an argument after the flags: %v", err)
 	}
 	if err := run(ctx, []string{"migrate", "sideways", data}); err == nil {
 		t.Fatal("unknown migrate subcommand accepted")
