@@ -183,6 +183,15 @@ func (s *Service) dueNotices(ctx context.Context, asOf string, waitDays int, st 
 				to = append(to, p.id)
 			}
 		}
+		// An agency with no active user (many Women's Homes report on paper) would hear
+		// nothing: the office that reviews its reports is told instead, to chase it.
+		if len(to) == 0 {
+			for _, p := range people {
+				if p.partnerID == 0 && p.unitID == l.Intervention.UnitID && p.role.Has(access.ReviewReports) {
+					to = append(to, p.id)
+				}
+			}
+		}
 		out = append(out, due{kind: NoticeLate, reportID: l.Report.ID, notice: noticeOf(l.Report, l.Intervention, "", l.DaysLate), recipients: to})
 	}
 

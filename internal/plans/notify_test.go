@@ -216,6 +216,27 @@ func TestRemindLateReports(t *testing.T) {
 	})
 }
 
+// A late report of an agency without an active user reminds the officers of the office that
+// reviews its reports (the plan's province), not another province's nor the national office.
+func TestRemindLateAgencyWithoutUsers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := setupRemind(t, db)
+		paper := must(org.New(db).CreatePartner(ctx, access.System, org.PartnerInput{Code: "AH-WH3", UnitID: w.hf.ID, Type: "womens_home",
+			NameZH: "合肥第三妇女之家", NameEN: "Hefei Women's Home 3"}))(t)
+		in := apInput(w.world, "2011-01-01", "2011-12-31")
+		in.AgencyID = paper.ID
+		must(w.svc.CreateIntervention(ctx, w.anhui, in))(t)
+		st := must(w.svc.Remind(ctx, "2011-06-20", nil, plans.RemindOptions{}))(t)
+		if st.Late != 1 || st.Created != 1 {
+			t.Fatalf("late report of an agency without users: %+v", st)
+		}
+		if got := recipients(t, db, plans.NoticeLate, "2011-06-20"); fmt.Sprint(got) != "map[ahofficer:false]" {
+			t.Fatalf("notified %v", got)
+		}
+	})
+}
+
 // TestRemindReviewAndApproval: a submitted report waiting on review more than the wait
 // reminds the province's officers (not another province's, not the national office); once
 // reviewed and waiting on approval, the national officers.
