@@ -222,14 +222,17 @@ func printCredentials(creds []demo.Credential) {
 func migrate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	cfg := config.Register(fs)
-	// The subcommand comes first (`ting migrate up --database …`); flag parsing stops at the
-	// first argument that is not a flag, so the flags after it are parsed on their own.
-	sub := "up"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		sub, args = args[0], args[1:]
-	}
+	// Flags may come before the subcommand or after it (`ting migrate up --database …`); flag
+	// parsing stops at the subcommand, so what follows it is parsed again.
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	sub := "up"
+	if fs.NArg() > 0 {
+		sub = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: migrate: unexpected arguments %q", errUsage, fs.Args())
