@@ -145,11 +145,11 @@ func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cache
 		if err != nil {
 			return nil, err
 		}
-		if cover := bornCover(y-f.AgeMax, y-f.AgeMin); len(cover) > 0 {
-			filters = append(filters, attrIn(cover))
-		} else {
+		cover := bornCover(y-f.AgeMax, y-f.AgeMin)
+		if len(cover) == 0 {
 			return map[uint32]*roaring.Bitmap{}, nil // a band of ages no one born in year 0 or later has
 		}
+		filters = append(filters, attrIn(cover))
 	}
 	if len(f.Groups) > 0 {
 		gs := make([]string, len(f.Groups))
