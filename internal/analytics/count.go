@@ -115,7 +115,7 @@ func reach(ctx context.Context, q store.Queryer, u Unit, s Span, f Filter, cache
 		ph[i] = "$" + strconv.Itoa(len(args))
 	}
 	parts := map[uint32][]stored{}
-	err := storedBits(ctx, q, cached, "reach_bitmaps", []string{"unit_id", "period", "service_type", "shard"},
+	err := storedBits(ctx, q, cached, "reach_bitmaps", []string{"unit_id", "period", "service_type", "part", "shard"},
 		`unit_id = $1 AND (`+where+`) AND service_type IN (`+strings.Join(ph, ",")+`)`, args,
 		func(sh uint32, s stored) { parts[sh] = append(parts[sh], s) })
 	if err != nil {

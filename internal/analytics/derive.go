@@ -145,8 +145,8 @@ func deriveReach(ctx context.Context, q store.Queryer, t tree, p pass, folded bo
 	parts := map[key][]*roaring.Bitmap{}
 	for c, b := range cells {
 		month, ty := months.names[c.month], types.names[c.typ]
-		out[key{c.unit, month, ty, shard}] = b
-		for _, k := range []key{{c.unit, month[:4], ty, shard}, {c.unit, month, "", shard}, {c.unit, month[:4], "", shard}} {
+		out[key{c.unit, month, ty, shard, 0}] = b
+		for _, k := range []key{{c.unit, month[:4], ty, shard, 0}, {c.unit, month, "", shard, 0}, {c.unit, month[:4], "", shard, 0}} {
 			parts[k] = append(parts[k], b)
 		}
 	}

@@ -6,7 +6,8 @@
 //
 // The bitmaps are kept in the transaction of every write that changes them (Add, Refresh,
 // SetPerson, unit moves), except large imports, which list their services in a change sequence
-// (Defer) that Fold merges later and every count adds meanwhile (pending.go). They can be
+// (Defer) that Fold merges later and every count adds meanwhile (pending.go); a fold adds to
+// the rows above the counties as small delta rows, compacted every few folds (delta.go). They can be
 // rebuilt from the source tables (Rebuild, shard by shard) and proved equal to them and to SQL
 // COUNT(DISTINCT) (Verify). The source is the services and cards tables.
 package analytics
@@ -65,13 +66,18 @@ func (p Person) attrs() []string {
 // ethAttr names the row of the people of an ethnicity.
 func ethAttr(e string) string { return "eth:" + strings.TrimSpace(e) }
 
-// key names one stored bitmap of reach_bitmaps.
+// key names one stored bitmap of reach_bitmaps: part 0 is a key's base row, and a higher part
+// one of the people a fold added to it since (delta.go); the key's people are their union.
 type key struct {
 	unit   int64
 	period string
 	typ    string
 	shard  uint32
+	part   int64
 }
+
+// base is the key of the base row k is a part of.
+func (k key) base() key { k.part = 0; return k }
 
 // attrKey names one stored bitmap of reach_people.
 type attrKey struct {
@@ -101,15 +107,21 @@ func indexed(path string) []int64 {
 
 // keysOf are the bitmaps a service at a unit with this path belongs to.
 func keysOf(path string, card int64, date, typ string, add func(key)) {
+	for _, u := range indexed(path) {
+		keysAt(u, card, date, typ, add)
+	}
+}
+
+// keysAt are the bitmaps of one unit a service in its subtree belongs to: its month and year,
+// of its type and of any type.
+func keysAt(unit, card int64, date, typ string, add func(key)) {
 	if len(date) < 7 {
 		return
 	}
 	sh := shardOf(card)
-	for _, u := range indexed(path) {
-		for _, p := range []string{date[:7], date[:4]} {
-			add(key{u, p, typ, sh})
-			add(key{u, p, "", sh})
-		}
+	for _, p := range []string{date[:7], date[:4]} {
+		add(key{unit, p, typ, sh, 0})
+		add(key{unit, p, "", sh, 0})
 	}
 }
 
@@ -230,6 +242,11 @@ func Refresh(ctx context.Context, tx *sql.Tx, d store.Dialect, gone []Served) er
 			}
 		}
 	}
+	// The people folds added to these keys in delta rows go back into the base rows, which the
+	// removals below then apply to; the delta rows go.
+	if err := takeDeltas(ctx, tx, d, c); err != nil {
+		return err
+	}
 	// The keys each card is still in, from its remaining services already folded (a pending
 	// one adds its bits when folded).
 	still := map[int64]map[key]bool{}
@@ -331,9 +348,9 @@ type table[K comparable] struct {
 }
 
 var reachTable = table[key]{
-	name: "reach_bitmaps", cols: []string{"unit_id", "period", "service_type", "shard"}, counts: true,
-	types: []string{"bigint", "text", "text", "integer"},
-	args:  func(k key) []any { return []any{k.unit, k.period, k.typ, int64(k.shard)} },
+	name: "reach_bitmaps", cols: []string{"unit_id", "period", "service_type", "shard", "part"}, counts: true,
+	types: []string{"bigint", "text", "text", "integer", "bigint"},
+	args:  func(k key) []any { return []any{k.unit, k.period, k.typ, int64(k.shard), k.part} },
 	less: func(a, b key) int {
 		if a.unit != b.unit {
 			return cmp.Compare(a.unit, b.unit)
@@ -344,7 +361,10 @@ var reachTable = table[key]{
 		if a.typ != b.typ {
 			return strings.Compare(a.typ, b.typ)
 		}
-		return cmp.Compare(int64(a.shard), int64(b.shard))
+		if a.shard != b.shard {
+			return cmp.Compare(a.shard, b.shard)
+		}
+		return cmp.Compare(a.part, b.part)
 	},
 }
 

@@ -538,6 +538,14 @@ func TestReachEqualsSQL(t *testing.T) {
 				t.Fatalf("%d services pending, want %d (%v)", n, want, err)
 			}
 		}
+		// Folds since the last compaction, and the delta rows they left (delta.go).
+		outstanding := func() (gens, deltas int) {
+			t.Helper()
+			if err := db.R.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM reach_generations), (SELECT COUNT(*) FROM reach_bitmaps WHERE part > 0)`).Scan(&gens, &deltas); err != nil {
+				t.Fatal(err)
+			}
+			return gens, deltas
+		}
 		pending(250)
 		check("after adding, the batch pending")
 		check("again, nothing written")
@@ -546,7 +554,9 @@ func TestReachEqualsSQL(t *testing.T) {
 		}
 		pending(150)
 		check("after folding part of it")
-		// Deletions, merges, edits of attributes, and a unit moved to the other province.
+		// Deletions, merges, edits of attributes, and a unit moved to the other province. The
+		// deletions and merges take the deltas of the rows they remove people from.
+		_, deltas0 := outstanding()
 		for range 30 {
 			c := cards[rng.IntN(len(cards))]
 			svcs, _ := w.svc.Services(ctx, sys, c.ID)
@@ -568,6 +578,9 @@ func TestReachEqualsSQL(t *testing.T) {
 			}
 		}
 		check("after deleting, merging, editing")
+		if _, deltas := outstanding(); deltas0 == 0 || deltas >= deltas0 {
+			t.Errorf("%d delta rows after the fold and %d after the deletions: the deletions met no deltas", deltas0, deltas)
+		}
 		if n, _ := analytics.Pending(ctx, db.R); n == 0 || n == 150 {
 			t.Errorf("%d services pending: the deletions and merges did not meet pending services", n)
 		}
@@ -587,6 +600,25 @@ func TestReachEqualsSQL(t *testing.T) {
 		}
 		pending(120)
 		check("after another batch, pending")
+		// Folded in small steps: each fold leaves delta rows for the units above the counties,
+		// until the one that makes CompactAt generations merges them all into their base rows.
+		compacted := false
+		for range 10 {
+			g0, _ := outstanding()
+			if n, err := analytics.Fold(ctx, db, 12); err != nil || n != 12 {
+				t.Fatalf("fold: %d %v", n, err)
+			}
+			g, deltas := outstanding()
+			if g0+1 < analytics.CompactAt && (g != g0+1 || deltas == 0) || g0+1 >= analytics.CompactAt && (g != 0 || deltas != 0) {
+				t.Errorf("after a fold with %d generations outstanding: %d generations, %d delta rows", g0, g, deltas)
+			}
+			compacted = compacted || g == 0
+		}
+		if !compacted {
+			t.Error("ten folds and the deltas were never compacted")
+		}
+		pending(0)
+		check("after folding in steps, compacted once")
 		// And a rebuild from nothing gives the same.
 		if _, err := db.W.ExecContext(ctx, `DELETE FROM reach_bitmaps WHERE unit_id = $1`, w.cn.ID); err != nil {
 			t.Fatal(err)
