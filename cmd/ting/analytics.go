@@ -69,6 +69,10 @@ func analytics(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		// And the folds' delta rows merged into their bitmaps, as every 8th fold would.
+		if err := reach.Compact(ctx, db); err != nil {
+			return err
+		}
 		fmt.Printf("reach: %d pending services folded into the bitmaps\n", n)
 		return nil
 	default:

@@ -79,8 +79,17 @@ func TestCommands(t *testing.T) {
 	if err := run(ctx, []string{"analytics", "verify", data}); err != nil {
 		t.Fatal(err)
 	}
+	// A fold's delta row (a copy of a base row, as part 1): fold merges it into its base row.
+	if _, err := db.W.ExecContext(ctx, `INSERT INTO reach_bitmaps (unit_id, period, service_type, shard, part, people, stamp, bits)
+		SELECT unit_id, period, service_type, shard, 1, people, stamp, bits FROM reach_bitmaps WHERE part = 0 LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
 	if err := run(ctx, []string{"analytics", "fold", data}); err != nil {
 		t.Fatal(err)
+	}
+	var deltas int
+	if err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM reach_bitmaps WHERE part > 0`).Scan(&deltas); err != nil || deltas != 0 {
+		t.Errorf("after ting analytics fold, %d delta rows are left (%v)", deltas, err)
 	}
 	if res, err := db.W.ExecContext(ctx, "UPDATE value_rollups SET n = n + 1 WHERE unit_id IN (SELECT id FROM org_units WHERE parent_id IS NULL)"); err != nil {
 		t.Fatal(err)
