@@ -192,11 +192,11 @@ func fold(ctx context.Context, tx *sql.Tx, d store.Dialect, limit int) (int, err
 		}
 		ids = append(ids, id)
 		for i, u := range indexed(path) {
+			into := c.add
 			if i < DeltaDepth {
-				keysAt(u, card, date, typ, func(k key) { addBit(deltas, k, card) })
-			} else {
-				keysAt(u, card, date, typ, func(k key) { addBit(c.add, k, card) })
+				into = deltas
 			}
+			keysAt(u, card, date, typ, func(k key) { addBit(into, k, card) })
 		}
 	}
 	rows.Close()

@@ -76,9 +76,6 @@ type key struct {
 	part   int64
 }
 
-// base is the key of the base row k is a part of.
-func (k key) base() key { k.part = 0; return k }
-
 // attrKey names one stored bitmap of reach_people.
 type attrKey struct {
 	attr  string
