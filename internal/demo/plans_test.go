@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"ting/internal/access"
 	"ting/internal/auth"
@@ -286,6 +287,17 @@ func TestPlansDemo(t *testing.T) {
 			if want := []string{"submit", "review", "return", "submit", "review", "approve"}; !slices.Equal(acts, want) || r.Events[2].Comment == "" {
 				t.Errorf("Guizhou R1 history %v (%q), want %v", acts, r.Events[2].Comment, want)
 			}
+			// Each step is dated on the day its script plays it, in order: the history reads as
+			// the programme's, not as the day the demonstration was loaded.
+			for i, e := range r.Events {
+				day := e.At.UTC().Format(time.DateOnly)
+				if day < r.PeriodEnd || day > AsOf || i > 0 && e.At.Before(r.Events[i-1].At) {
+					t.Errorf("Guizhou R1 step %d (%s) recorded at %s", i+1, e.Action, e.At)
+				}
+			}
+			if got := r.Events[0].At.UTC().Format(time.DateOnly); got != r.FirstSubmitted {
+				t.Errorf("Guizhou R1 first submitted on %s, its history says %s", r.FirstSubmitted, got)
+			}
 			if !strings.Contains(r.Progress, "budget line") {
 				t.Errorf("Guizhou R1 was not fixed: %q", r.Progress)
 			}
@@ -335,10 +347,15 @@ func TestPlansDemo(t *testing.T) {
 					}
 				}
 			}
-			// The closed short interventions are paid in full.
+			// The closed short interventions are paid what their approved reports spent, and the
+			// rest of their budgets is kept back.
 			for _, code := range []string{"LE-CN-01", "SA-HN-01", "SC-JS-01", "SA-YN-01"} {
-				if paid[code] != byCode[code].Budget {
-					t.Errorf("%s paid %d of %d", code, paid[code], byCode[code].Budget)
+				sp, err := svc.SpendingOf(ctx, sys, byCode[code].ID, AsOf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if paid[code] != sp.Spent || sp.Spent >= byCode[code].Budget || sp.Unpaid != byCode[code].Budget-sp.Spent || sp.RefundDue != 0 {
+					t.Errorf("%s paid %d of %d, spent %d: %+v", code, paid[code], byCode[code].Budget, sp.Spent, sp)
 				}
 			}
 		})

@@ -430,7 +430,7 @@ func (s *Service) submitKey(ctx context.Context, id int64) string {
 
 func (s *Service) event(ctx context.Context, tx *sql.Tx, a access.Actor, r Report, iv Intervention, action, from, to, comment string) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO report_events (report_id, action, from_status, to_status, comment, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		r.ID, action, from, to, comment, a.PublicID, store.Now()); err != nil {
+		r.ID, action, from, to, comment, a.PublicID, s.now()); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, a, action, "report", r.ID, iv.UnitID, map[string]any{"status": from}, map[string]any{"status": to, "comment": comment})
@@ -585,7 +585,7 @@ func (s *Service) Attach(ctx context.Context, a access.Actor, id int64, name str
 		if len(r.Attachments) >= MaxAttachments {
 			return valid.New("file", "too_many_files", fmt.Sprint(MaxAttachments))
 		}
-		at.UploadedAt = store.Now()
+		at.UploadedAt = s.now()
 		if err := tx.QueryRowContext(ctx, `INSERT INTO report_attachments (report_id, name, content_type, size, sha256, data, uploaded_by, uploaded_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, id, at.Name, at.ContentType, at.Size, at.SHA256, data, a.PublicID, at.UploadedAt).Scan(&at.ID); err != nil {
 			return err

@@ -40,6 +40,20 @@ func (s *Service) SetToday(f func() string) { s.today = f }
 // Today is the date lateness is measured against.
 func (s *Service) Today() string { return s.today() }
 
+// now is the time a report's history and attachments record: the clock's time of day on the
+// service's today. In production the two agree; where today is fixed (the demonstration plays
+// its 2010-2012 reports on their days, tests their own), the history shows those days in the
+// order the steps were taken, rather than the day the programme was loaded. The audit log keeps
+// the real time of every write.
+func (s *Service) now() time.Time {
+	t := store.Now()
+	day, err := time.Parse(time.DateOnly, s.today())
+	if err != nil {
+		return t
+	}
+	return day.Add(t.Sub(t.Truncate(24 * time.Hour)))
+}
+
 // WorkPlan is a province's (or the national office's) plan for a year.
 type WorkPlan struct {
 	ID         int64     `json:"id"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"ting/internal/access"
 	"ting/internal/org"
@@ -143,6 +144,11 @@ func TestInterventionCycle(t *testing.T) {
 		r := must(s.Report(ctx, w.national, r1.ID))(t)
 		if r.Status != plans.StatusSubmitted || len(r.Events) != 1 || r.FirstSubmitted != "2011-03-01" {
 			t.Fatalf("after concurrent submits: %s, %d events", r.Status, len(r.Events))
+		}
+		// The history records the step on the service's day (the demonstration's 2011), not the
+		// day the test runs.
+		if at := r.Events[0].At.UTC().Format(time.DateOnly); at != "2011-03-01" {
+			t.Fatalf("submission recorded on %s", at)
 		}
 		if _, err := s.Release(ctx, w.national, ts[1].ID, "", ""); rule(err) != "report_not_approved" {
 			t.Fatalf("release before approval: %v", err)
