@@ -20,6 +20,20 @@ type StoredTranche struct {
 	ReportStatus string `json:"report_status,omitempty"`
 	Releasable   bool   `json:"releasable"`
 	Reference    string `json:"reference,omitempty"`
+	// Paid is what was released: the planned amount, or for the final tranche its settlement;
+	// 0 until released. Payable is what a release would pay now.
+	Paid    int64 `json:"paid"`
+	Payable int64 `json:"payable"`
+	// For the final tranche, what its settlement is made of (Settle): the expenditure of the
+	// approved reports, the releases before it, and what the agency owes back.
+	Spent          int64 `json:"spent,omitempty"`
+	ReleasedBefore int64 `json:"released_before,omitempty"`
+	Refund         int64 `json:"refund_due,omitempty"`
+	// HeldFor is an earlier report the final tranche waits on, and AfterTranche an earlier
+	// tranche not yet released: the accounts are settled only when every report is approved and
+	// every other tranche paid (0 if none).
+	HeldFor      int `json:"held_for_report,omitempty"`
+	AfterTranche int `json:"after_tranche,omitempty"`
 }
 
 // Tranches lists an intervention's tranches with what each waits on.
@@ -32,7 +46,7 @@ func (s *Service) Tranches(ctx context.Context, a access.Actor, interventionID i
 
 func (s *Service) tranches(ctx context.Context, q store.Queryer, interventionID int64) ([]StoredTranche, error) {
 	rows, err := q.QueryContext(ctx, `SELECT t.id, t.seq, t.kind, t.amount, t.report_seq, t.due_on, t.grace_until, COALESCE(d.released_on, ''), COALESCE(d.reference, ''),
-		COALESCE(r.status, '') FROM tranches t LEFT JOIN disbursements d ON d.tranche_id = t.id
+		COALESCE(d.amount, 0), COALESCE(r.status, '') FROM tranches t LEFT JOIN disbursements d ON d.tranche_id = t.id
 		LEFT JOIN reports r ON r.intervention_id = t.intervention_id AND r.seq = t.report_seq
 		WHERE t.intervention_id = $1 ORDER BY t.seq`, interventionID)
 	if err != nil {
@@ -42,13 +56,55 @@ func (s *Service) tranches(ctx context.Context, q store.Queryer, interventionID 
 	out := []StoredTranche{}
 	for rows.Next() {
 		var t StoredTranche
-		if err := rows.Scan(&t.ID, &t.Seq, &t.Kind, &t.Amount, &t.ReportSeq, &t.Due, &t.GraceUntil, &t.ReleasedOn, &t.Reference, &t.ReportStatus); err != nil {
+		if err := rows.Scan(&t.ID, &t.Seq, &t.Kind, &t.Amount, &t.ReportSeq, &t.Due, &t.GraceUntil, &t.ReleasedOn, &t.Reference, &t.Paid, &t.ReportStatus); err != nil {
 			return nil, err
 		}
 		t.Releasable = t.ReleasedOn == "" && Releasable(t.Tranche, t.ReportStatus)
+		t.Payable = t.Amount
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.settle(ctx, q, interventionID, out)
+}
+
+// settle works out the final tranche's payment (Settle) and holds it until every earlier report
+// is approved, since their expenditure is what it pays for.
+func (s *Service) settle(ctx context.Context, q store.Queryer, interventionID int64, ts []StoredTranche) error {
+	fin := -1
+	for i, t := range ts {
+		if t.Kind == FinalReport {
+			fin = i
+		}
+	}
+	if fin < 0 {
+		return nil // every tranche of it was zero
+	}
+	t := &ts[fin]
+	for _, o := range ts {
+		switch {
+		case o.ID == t.ID:
+		case o.ReleasedOn != "":
+			t.ReleasedBefore += o.Paid
+		case t.AfterTranche == 0 && t.ReleasedOn == "":
+			t.AfterTranche, t.Releasable = o.Seq, false
+		}
+	}
+	var pending sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT MIN(seq) FROM reports WHERE intervention_id = $1 AND seq < $2 AND status <> $3`,
+		interventionID, t.ReportSeq, StatusApproved).Scan(&pending); err != nil {
+		return err
+	}
+	if pending.Valid {
+		t.HeldFor, t.Releasable = int(pending.Int64), false
+	}
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM report_expenditures e JOIN reports r ON r.id = e.report_id
+		WHERE r.intervention_id = $1 AND r.status = $2`, interventionID, StatusApproved).Scan(&t.Spent); err != nil {
+		return err
+	}
+	t.Payable, t.Refund = Settle(t.Amount, t.Spent, t.ReleasedBefore)
+	return nil
 }
 
 // Release records the payment of a tranche in the disbursement ledger. Only an advance or a
@@ -91,23 +147,31 @@ func (s *Service) Release(ctx context.Context, a access.Actor, trancheID int64, 
 			switch {
 			case t.ReleasedOn != "":
 				return valid.New("tranche", "already_released", t.ReleasedOn)
+			case t.HeldFor != 0:
+				return valid.New("tranche", "report_not_approved", fmt.Sprint(t.HeldFor))
+			case t.AfterTranche != 0:
+				return valid.New("tranche", "earlier_unreleased", fmt.Sprint(t.AfterTranche))
 			case !t.Releasable:
 				return valid.New("tranche", "report_not_approved", fmt.Sprint(t.ReportSeq))
 			case releasedOn < iv.StartOn:
 				return valid.New("released_on", "not_before", "start_on")
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO disbursements (tranche_id, amount, released_on, reference, released_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				t.ID, t.Amount, releasedOn, strings.TrimSpace(reference), a.PublicID, store.Now())
+				t.ID, t.Payable, releasedOn, strings.TrimSpace(reference), a.PublicID, store.Now())
 			if store.IsUnique(err) {
 				return valid.New("tranche", "already_released", releasedOn)
 			}
 			if err != nil {
 				return err
 			}
-			t.ReleasedOn, t.Reference, t.Releasable = releasedOn, strings.TrimSpace(reference), false
+			t.ReleasedOn, t.Reference, t.Releasable, t.Paid = releasedOn, strings.TrimSpace(reference), false, t.Payable
 			out = t
-			return audit.Record(ctx, tx, a, "release", "tranche", t.ID, iv.UnitID, nil, map[string]any{"amount": t.Amount, "currency": iv.Currency,
-				"released_on": releasedOn, "reference": reference, "intervention": iv.Code})
+			after := map[string]any{"amount": t.Paid, "planned": t.Amount, "currency": iv.Currency,
+				"released_on": releasedOn, "reference": reference, "intervention": iv.Code}
+			if t.Kind == FinalReport {
+				after["spent"], after["released_before"], after["refund_due"] = t.Spent, t.ReleasedBefore, t.Refund
+			}
+			return audit.Record(ctx, tx, a, "release", "tranche", t.ID, iv.UnitID, nil, after)
 		}
 		return fmt.Errorf("tranche %d: %w", trancheID, store.ErrNotFound)
 	})
@@ -227,6 +291,10 @@ type Spending struct {
 	Spent    int64  `json:"spent"`
 	Burn     Burn   `json:"burn"`
 	Status   string `json:"status"`
+	// Once the final tranche is released: what of the budget was not paid because it was not
+	// spent, and what the agency owes back (paid beyond what it spent).
+	Unpaid    int64 `json:"unpaid,omitempty"`
+	RefundDue int64 `json:"refund_due,omitempty"`
 }
 
 // BurnTolerance is how far spending may run from time elapsed before it is flagged.
@@ -254,6 +322,15 @@ func (s *Service) SpendingOf(ctx context.Context, a access.Actor, interventionID
 		return sp, err
 	}
 	sp.Status = sp.Burn.Status(BurnTolerance)
+	ts, err := s.tranches(ctx, s.db.R, iv.ID)
+	if err != nil {
+		return sp, err
+	}
+	for _, t := range ts {
+		if t.Kind == FinalReport && t.ReleasedOn != "" && t.ReleasedOn <= asOf {
+			sp.Unpaid, sp.RefundDue = iv.Budget-sp.Released, t.Refund
+		}
+	}
 	return sp, nil
 }
 

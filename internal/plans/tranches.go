@@ -155,6 +155,21 @@ func Releasable(t Tranche, reportStatus string) bool {
 	return t.Kind == AdvanceTranche || reportStatus == StatusApproved
 }
 
+// Settle is what an intervention's final tranche pays, the closing of its accounts: the
+// expenditure of its approved reports less what was released before, never more than the tranche
+// as planned and never less than nothing. Refund is what the agency was paid beyond its
+// expenditure and owes back (0 if nothing).
+//
+// Decided here, where the seeds are silent (they say only that the rest of the funding is paid at
+// close, after the final technical and financial report): the project pays what was spent, not
+// the whole budget, so an agency that spent less than its budget is not paid money it did not use.
+// The earlier tranches are paid as planned; they fund the work of the period to come.
+func Settle(planned, spent, releasedBefore int64) (pay, refund int64) {
+	pay = min(max(spent-releasedBefore, 0), planned)
+	refund = max(releasedBefore-spent, 0)
+	return pay, refund
+}
+
 // ReportState is what Withheld needs to know of a report.
 type ReportState struct {
 	Status string `json:"status"`

@@ -623,6 +623,8 @@ type ivTrancheLine struct {
 	Kind       string
 	Amount     string
 	WaitsOn    string
+	Settle     string // the final tranche's settlement, when it can be released
+	Refund     string
 	CanRelease bool
 	On         ivInput
 	Reference  ivInput
@@ -630,6 +632,7 @@ type ivTrancheLine struct {
 
 type ivSpending struct {
 	Budget, Released, Spent string
+	Unpaid, Refund          string // after the final tranche; "" when nothing
 	SpentPct, TimePct, Pace string
 	Status, StatusLabel     string
 	SpentBar, TimeBar       string // widths of the bars, 0-100
@@ -693,13 +696,28 @@ func (h *interventionsWeb) interventionData(r *http.Request, a access.Actor, id 
 	if err != nil {
 		return d, err
 	}
+	money := func(v int64) string { return ivMoney(v) + " " + iv.Currency }
 	for _, t := range ts {
 		line := ivTrancheLine{T: t, Kind: tr.T("pw.tranche." + t.Kind), Amount: ivMoney(t.Amount) + " " + iv.Currency,
 			CanRelease: d.CanRelease && t.Releasable}
-		if t.Kind == plans.AdvanceTranche {
+		switch {
+		case t.Kind == plans.AdvanceTranche:
 			line.WaitsOn = tr.T("pw.waits_launch")
-		} else {
+		case t.HeldFor != 0:
+			line.WaitsOn = tr.T("pw.waits_earlier_report", "Seq", t.HeldFor)
+		case t.AfterTranche != 0:
+			line.WaitsOn = tr.T("pw.waits_earlier_tranche", "Seq", t.AfterTranche)
+		default:
 			line.WaitsOn = tr.T("pw.waits_report", "Seq", t.ReportSeq, "Status", tr.T("pw.status."+status[t.ReportSeq]))
+		}
+		if t.ReleasedOn != "" && t.Paid != t.Amount {
+			line.Amount = tr.T("pw.planned_paid", "Paid", money(t.Paid), "Planned", money(t.Amount))
+		}
+		if t.Kind == plans.FinalReport && t.Releasable {
+			line.Settle = tr.T("pw.settle", "Pay", money(t.Payable), "Spent", money(t.Spent), "Before", money(t.ReleasedBefore), "Planned", money(t.Amount))
+			if t.Refund > 0 {
+				line.Refund = tr.T("pw.refund_due", "Refund", money(t.Refund))
+			}
 		}
 		form := "release-" + itoa(t.ID)
 		line.On = newIvInput("released_on", f.Val(form, "released_on", d.Today))
@@ -721,6 +739,12 @@ func (h *interventionsWeb) interventionData(r *http.Request, a access.Actor, id 
 		SpentPct: ivPercent(sp.Burn.SpentShare), TimePct: ivPercent(sp.Burn.TimeShare), Pace: strconv.FormatFloat(math.Round(sp.Burn.Pace*100)/100, 'f', -1, 64),
 		Status: sp.Status, StatusLabel: tr.T("burn." + sp.Status),
 		SpentBar: ivPercent(math.Min(1, sp.Burn.SpentShare)), TimeBar: ivPercent(sp.Burn.TimeShare)}
+	if sp.Unpaid > 0 {
+		d.Spending.Unpaid = ivMoney(sp.Unpaid)
+	}
+	if sp.RefundDue > 0 {
+		d.Spending.Refund = ivMoney(sp.RefundDue)
+	}
 	names := map[int64]string{}
 	for _, u := range iv.Locations {
 		d.Locations = append(d.Locations, h.ivUnitName(ctx, a, u, tr.Lang, names))
