@@ -70,7 +70,8 @@ func (s *Service) tranches(ctx context.Context, q store.Queryer, interventionID 
 }
 
 // settle works out the final tranche's payment (Settle) and holds it until every earlier report
-// is approved, since their expenditure is what it pays for.
+// is approved and every other tranche released, since the payment is what was spent less what
+// was paid.
 func (s *Service) settle(ctx context.Context, q store.Queryer, interventionID int64, ts []StoredTranche) error {
 	fin := -1
 	for i, t := range ts {
