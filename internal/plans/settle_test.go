@@ -121,7 +121,7 @@ func TestFinalTrancheSettles(t *testing.T) {
 			t.Fatalf("mini programme: tranches %+v, %d reports", mts, len(mreps))
 		}
 		must(s.Release(ctx, w.national, mts[0].ID, "2011-01-10", "MP-ADV"))(t)
-		iv = mp
+		iv = mp // approve reads the budget lines of iv
 		approve(mreps[0], 150_000, 50_000, "2011-07-05")
 		rel = must(s.Release(ctx, w.national, mts[1].ID, "2011-07-10", "MP-FINAL"))(t)
 		if rel.Paid != 0 || rel.Refund != 100_000 {

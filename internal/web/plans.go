@@ -698,7 +698,7 @@ func (h *interventionsWeb) interventionData(r *http.Request, a access.Actor, id 
 	}
 	money := func(v int64) string { return ivMoney(v) + " " + iv.Currency }
 	for _, t := range ts {
-		line := ivTrancheLine{T: t, Kind: tr.T("pw.tranche." + t.Kind), Amount: ivMoney(t.Amount) + " " + iv.Currency,
+		line := ivTrancheLine{T: t, Kind: tr.T("pw.tranche." + t.Kind), Amount: money(t.Amount),
 			CanRelease: d.CanRelease && t.Releasable}
 		switch {
 		case t.Kind == plans.AdvanceTranche:
