@@ -13,16 +13,16 @@ import (
 	"ting/internal/store"
 )
 
-// The CP-TING Phase II results framework and what the Action Programmes reported against it.
+// The CP-TING Phase II results framework and what the project offices recorded against it.
 //
-// The figures are records, not totals: every value below is what one reporting unit reported
-// for one 4-monthly period (a month for the steering committees' founding), and the seed's
-// section 4 table ("targets at the start of project / progress at the evaluation") is what
-// results.Service.Progress computes from them for the national unit over the life of the
-// project. The spread over provinces, units and periods is demonstration data shaped by what
-// seed 001 says of each province; the national sums are the seed's:
+// The figures are records, not totals: every value below is what a project office entered for
+// one unit and one period, and the seed's section 4 table ("targets at the start of project /
+// progress at the evaluation") is what results.Service.Progress computes from them for the
+// national unit over the life of the project. The spread over provinces, units and periods is
+// demonstration data shaped by what seed 001 says of each province; the national sums are the
+// seed's, as they stood at the review's cut-off, 30 June 2012 (AsOf):
 //
-//	decision makers            350 → 1,774 (180 of them the six PSCs' members)
+//	decision makers            350 → 1,774 (180 of them the six PSCs' sitting members)
 //	trainers, volunteers …     100 → 2,194 teachers, 1,086 community-service managers,
 //	                                  142 employers, 817 volunteers
 //	national research orgs.      2 → 2 (190 researchers from 2 national and 8 provincial institutions)
@@ -32,6 +32,19 @@ import (
 //
 // Every value is reported at a province or below, never at the national unit itself, so that a
 // drill-down from the national table over the provinces adds up to the national figure.
+//
+// Where the values come from. The framework names the Action Programmes' progress reports as its
+// data source, but the demonstration holds only the interventions of plans.go, and their reports
+// carry no figures of this framework. So no value here cites a report: each is stored as what it
+// is, an entry (results' source "entry") by the office of the pilot province its unit lies in,
+// or by the national office for units outside the pilots, its source reference naming the
+// office's monitoring records or, for steering committee members, the committee records. A
+// value cites a report ("report", "AP-JS-05/R2") only when an approved report carries it, which
+// plans.Service writes itself (the provincial frameworks' values).
+//
+// When. Every value is for a period that ends by AsOf: 4-monthly periods up to January-April
+// 2012, then May and June 2012 month by month (toReview), committee members in the month they
+// took their seat. So the biannual report for January-June 2012 shows, to date, the table's figures.
 //
 // The people receiving services (75,000 → 95,000: about 60,000 life-skills students and 35,000
 // Women's Home users) are not values: CP2-SERV counts the distinct people served from the
@@ -280,169 +293,208 @@ type rec struct {
 	total   int
 	periods []string
 	vals    []int
-	ap      string // the Action Programme whose reports carry the figure, e.g. "AP-JS-03"
+	ap      string // people.go only: the Action Programme a beneficiary record is filed under; values never cite it
 	note    string
 	dis     []split
 	drift   bool // people.go: a home whose target group moved away by mid-term
 }
 
+// The 4-monthly reporting periods of the Action Programmes. 2012T2 (May to August 2012) runs
+// past the review's cut-off (AsOf): no value is booked in it (people.go's services cut it at AsOf).
 const (
 	t101, t102, t103 = "2010T1", "2010T2", "2010T3"
 	t111, t112, t113 = "2011T1", "2011T2", "2011T3"
 	t121, t122       = "2012T1", "2012T2"
 )
 
+// toReview stands in a record's periods for what a unit counted from the start of 2012T2 to the
+// review's cut-off: May and June 2012. The review's figures run to 30 June 2012, in the middle of
+// 2012T2, whose reports were not due until September; a value for 2012T2 would end after AsOf,
+// so the biannual report for January-June 2012 would not show what the evaluation's table shows.
+// Booking the stretch back into 2012T1 (January-April) would date people to months before they
+// were reached, against the indicators' "counted in the period they were first reached". So the
+// offices enter it month by month, as the results model allows: a flow is split evenly over May
+// and June (the split, like the spread over periods, is demonstration data), and a running count
+// is entered once, as it stood at the end of June. Both months end by 30 June 2012, so the first
+// half of 2012 counts them whether a range takes the values that lie in it or those that end in it.
+const toReview = "to-review"
+
+// reviewMonths are the months toReview books into: those of 2012T2 that end by AsOf.
+func reviewMonths() []string {
+	p, err := results.ParsePeriod(t122)
+	if err != nil {
+		panic(err)
+	}
+	var out []string
+	for _, m := range p.Months() {
+		if q, err := results.ParsePeriod(m); err == nil && q.End <= AsOf {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func ps(keys ...string) []string { return keys }
 
-// campaignPeriods: Spring Festival (January-February) and the summer holidays (July-August).
-var campaignPeriods = ps(t101, t102, t111, t112, t121, t122)
+// campaignPeriods: Spring Festival (January-February) and the summer holidays (July-August) up
+// to the review. The summer 2012 campaign came after it, so the review's 1,135,000 cannot include
+// it: each site's figure is spread over the campaigns up to Spring Festival 2012, and no campaign
+// has a toReview stretch (nothing ran in May and June).
+var campaignPeriods = ps(t101, t102, t111, t112, t121)
 
 var (
 	dmSex  = sex(35, 65)
 	volAge = age(0, 10, 60, 30)
 )
 
-// reports: what the units reported, indicator by indicator. The capacity-building total
-// (CP2-CAP) is derived from the four kinds in values().
+// reports: what the offices counted for their units, indicator by indicator. CP2-CAP is a
+// formula over the four kinds of people trained.
 var reports = map[string][]rec{
+	// The committees' members are added from the committee records in book(): everyone who ever
+	// sat, in the month they took their seat. That is 209 people: 187 on the six PSCs (the 180
+	// sitting at the review, the seed's "some 180 decision makers from the 6 PSCs", and the 7 they
+	// replaced, pscChanges) and 22 on the Ningyuan and Wuxi committees. The evaluation's 1,774
+	// leaves 1,565 for the records below. The 7 predecessors come off the provincial workshops of
+	// the provinces where their seats changed (Jiangsu 3, Guizhou 2, Hunan 1, Yunnan 1), so that
+	// every province's total is what it was when only the sitting members were counted.
 	indDM: {
-		{unit: "AH", total: 170, periods: ps(t102, t111, t113, t121), ap: "AP-AH-01", note: "Provincial workshops; 2010T2 includes the WF legal department directors at the NWCCW training on the NPA in Hefei.", dis: []split{dmSex}},
-		{unit: "AH-HF-FD", total: 70, periods: ps(t103, t112, t121), ap: "AP-AH-01", note: "County officials trained.", dis: []split{dmSex}},
-		{unit: "AH-CH-LJ", total: 60, periods: ps(t111, t113, t122), ap: "AP-AH-01", note: "County officials trained.", dis: []split{dmSex}},
-		{unit: "YN", total: 150, periods: ps(t102, t111, t113, t121), ap: "AP-YN-01", note: "Provincial workshops; 2011T1 trains PSC focal points of provincial and local levels.", dis: []split{dmSex}},
-		{unit: "YN-BN-MH", total: 70, periods: ps(t103, t112, t121), ap: "AP-YN-01", note: "County officials trained.", dis: []split{dmSex}},
-		{unit: "YN-KM", total: 50, periods: ps(t111, t122), ap: "AP-YN-01", note: "City officials trained.", dis: []split{dmSex}},
-		{unit: "GZ", total: 120, periods: ps(t103, t111, t113, t122), ap: "AP-GZ-01", note: "Provincial workshops; 2011T1 trains PSC focal points.", dis: []split{dmSex}},
-		{unit: "GZ-BJ-ZJ", total: 90, periods: ps(t112, t121, t122), ap: "AP-GZ-01", note: "County officials trained.", dis: []split{dmSex}},
-		{unit: "HN", total: 140, periods: ps(t102, t111, t113, t121), ap: "AP-HN-01", note: "Provincial workshops; 2011T1 trains PSC focal points.", dis: []split{dmSex}},
-		{unit: "HN-YZ-NY", total: 118, periods: ps(t103, t112, t121, t122), ap: "AP-HN-01", note: "County officials trained.", dis: []split{dmSex}},
-		{unit: "JS", total: 150, periods: ps(t102, t111, t113, t121), ap: "AP-JS-01", note: "Provincial workshops; 2011T1 trains PSC focal points.", dis: []split{dmSex}},
-		{unit: "JS-WX", total: 80, periods: ps(t103, t112, t121), ap: "AP-JS-01", note: "City officials trained.", dis: []split{dmSex}},
-		{unit: "JS-CZ", total: 60, periods: ps(t112, t121), ap: "AP-JS-01", note: "City officials trained.", dis: []split{dmSex}},
-		{unit: "FJ", total: 130, periods: ps(t103, t112, t121), ap: "AP-FJ-01", note: "Provincial workshops.", dis: []split{dmSex}},
-		{unit: "FJ-QZ", total: 64, periods: ps(t111, t113, t122), ap: "AP-FJ-01", note: "City officials trained.", dis: []split{dmSex}},
-		{unit: "FJ-XM", total: 50, periods: ps(t112, t122), ap: "AP-FJ-01", note: "City officials trained.", dis: []split{dmSex}},
-		// The steering committees' members are added from the committee records in values().
+		{unit: "AH", total: 170, periods: ps(t102, t111, t113, t121), note: "Provincial workshops; 2010T2 includes the WF legal department directors at the NWCCW training on the NPA in Hefei.", dis: []split{dmSex}},
+		{unit: "AH-HF-FD", total: 70, periods: ps(t103, t112, t121), note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "AH-CH-LJ", total: 60, periods: ps(t111, t113, toReview), note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "YN", total: 149, periods: ps(t102, t111, t113, t121), note: "Provincial workshops; 2011T1 trains PSC focal points of provincial and local levels.", dis: []split{dmSex}},
+		{unit: "YN-BN-MH", total: 70, periods: ps(t103, t112, t121), note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "YN-KM", total: 50, periods: ps(t111, toReview), note: "City officials trained.", dis: []split{dmSex}},
+		{unit: "GZ", total: 118, periods: ps(t103, t111, t113, toReview), note: "Provincial workshops; 2011T1 trains PSC focal points.", dis: []split{dmSex}},
+		{unit: "GZ-BJ-ZJ", total: 90, periods: ps(t112, t121, toReview), note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "HN", total: 139, periods: ps(t102, t111, t113, t121), note: "Provincial workshops; 2011T1 trains PSC focal points.", dis: []split{dmSex}},
+		{unit: "HN-YZ-NY", total: 118, periods: ps(t103, t112, t121, toReview), note: "County officials trained.", dis: []split{dmSex}},
+		{unit: "JS", total: 147, periods: ps(t102, t111, t113, t121), note: "Provincial workshops; 2011T1 trains PSC focal points.", dis: []split{dmSex}},
+		{unit: "JS-WX", total: 80, periods: ps(t103, t112, t121), note: "City officials trained.", dis: []split{dmSex}},
+		{unit: "JS-CZ", total: 60, periods: ps(t112, t121), note: "City officials trained.", dis: []split{dmSex}},
+		{unit: "FJ", total: 130, periods: ps(t103, t112, t121), note: "Provincial workshops.", dis: []split{dmSex}},
+		{unit: "FJ-QZ", total: 64, periods: ps(t111, t113, toReview), note: "City officials trained.", dis: []split{dmSex}},
+		{unit: "FJ-XM", total: 50, periods: ps(t112, toReview), note: "City officials trained.", dis: []split{dmSex}},
 	},
 	indTCH: {
-		{unit: "AH-HF-FD", total: 240, periods: ps(t102, t103, t112, t113, t122), ap: "AP-AH-03", dis: []split{sex(62, 38)}},
-		{unit: "AH-CH-LJ", total: 180, periods: ps(t103, t113, t121), ap: "AP-AH-03", dis: []split{sex(62, 38)}},
-		{unit: "YN-BN-MH", total: 380, periods: ps(t102, t103, t111, t113, t121), ap: "AP-YN-03", dis: []split{sex(58, 42)}},
-		{unit: "GZ-BJ-ZJ", total: 310, periods: ps(t111, t113, t121, t122), ap: "AP-GZ-03", dis: []split{sex(55, 45)}},
-		{unit: "HN-YZ-NY", total: 460, periods: ps(t102, t103, t111, t113, t121, t122), ap: "AP-HN-03", dis: []split{sex(60, 40)}},
-		{unit: "JS-WX-HS", total: 294, periods: ps(t103, t113, t121), ap: "AP-JS-03", dis: []split{sex(64, 36)}},
-		{unit: "FJ-QZ-JJ", total: 330, periods: ps(t103, t111, t113, t122), ap: "AP-FJ-03", dis: []split{sex(66, 34)}},
+		{unit: "AH-HF-FD", total: 240, periods: ps(t102, t103, t112, t113, toReview), dis: []split{sex(62, 38)}},
+		{unit: "AH-CH-LJ", total: 180, periods: ps(t103, t113, t121), dis: []split{sex(62, 38)}},
+		{unit: "YN-BN-MH", total: 380, periods: ps(t102, t103, t111, t113, t121), dis: []split{sex(58, 42)}},
+		{unit: "GZ-BJ-ZJ", total: 310, periods: ps(t111, t113, t121, toReview), dis: []split{sex(55, 45)}},
+		{unit: "HN-YZ-NY", total: 460, periods: ps(t102, t103, t111, t113, t121, toReview), dis: []split{sex(60, 40)}},
+		{unit: "JS-WX-HS", total: 294, periods: ps(t103, t113, t121), dis: []split{sex(64, 36)}},
+		{unit: "FJ-QZ-JJ", total: 330, periods: ps(t103, t111, t113, toReview), dis: []split{sex(66, 34)}},
 	},
 	indCSM: {
-		{unit: "AH-HF-FD-01", total: 70, periods: ps(t102, t111, t113, t121), ap: "AP-AH-04", note: "Dianbu Women's Home.", dis: []split{sex(82, 18)}},
-		{unit: "AH-HF-YH-01", total: 80, periods: ps(t102, t103, t112, t121), ap: "AP-AH-04", note: "Sanlijie Migrant Community Service Center.", dis: []split{sex(75, 25)}},
-		{unit: "YN-KM-GD-01", total: 90, periods: ps(t101, t103, t112, t121), ap: "AP-YN-04", note: "Guanshang Migrant Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "YN-KM", total: 80, periods: ps(t102, t111, t113, t122), ap: "AP-YN-04", note: "Yunnan Heart to Heart Community Care Centre.", dis: []split{sex(70, 30)}},
-		{unit: "GZ-GY-NM-01", total: 75, periods: ps(t111, t113, t122), ap: "AP-GZ-04", note: "Youzhajie Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "GZ-BJ-ZJ-01", total: 65, periods: ps(t112, t121), ap: "AP-GZ-04", note: "Zhijin Chengguan Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "HN-CS-FR-01", total: 95, periods: ps(t102, t111, t113, t121), ap: "AP-HN-04", note: "Wulipai Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "HN-YZ-NY-01", total: 85, periods: ps(t103, t112, t122), ap: "AP-HN-04", note: "Shunling Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "JS-WX-BH-01", total: 95, periods: ps(t102, t103, t112, t121), ap: "AP-JS-04", note: "Helie Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "JS-WX-HS-01", total: 80, periods: ps(t103, t113, t122), ap: "AP-JS-04", note: "Yanqiao Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "JS-CZ-WJ-01", total: 75, periods: ps(t111, t113, t121), ap: "AP-JS-04", note: "Hutang Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "FJ-FZ-CS-01", total: 70, periods: ps(t103, t112, t121), ap: "AP-FJ-04", note: "Chengmen Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "FJ-QZ-JJ-01", total: 66, periods: ps(t111, t113, t122), ap: "AP-FJ-04", note: "Chendai Women's Home.", dis: []split{sex(85, 15)}},
-		{unit: "FJ-XM-HL-01", total: 60, periods: ps(t112, t121), ap: "AP-FJ-04", note: "Dianqian Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "AH-HF-FD-01", total: 70, periods: ps(t102, t111, t113, t121), note: "Dianbu Women's Home.", dis: []split{sex(82, 18)}},
+		{unit: "AH-HF-YH-01", total: 80, periods: ps(t102, t103, t112, t121), note: "Sanlijie Migrant Community Service Center.", dis: []split{sex(75, 25)}},
+		{unit: "YN-KM-GD-01", total: 90, periods: ps(t101, t103, t112, t121), note: "Guanshang Migrant Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "YN-KM", total: 80, periods: ps(t102, t111, t113, toReview), note: "Yunnan Heart to Heart Community Care Centre.", dis: []split{sex(70, 30)}},
+		{unit: "GZ-GY-NM-01", total: 75, periods: ps(t111, t113, toReview), note: "Youzhajie Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "GZ-BJ-ZJ-01", total: 65, periods: ps(t112, t121), note: "Zhijin Chengguan Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "HN-CS-FR-01", total: 95, periods: ps(t102, t111, t113, t121), note: "Wulipai Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "HN-YZ-NY-01", total: 85, periods: ps(t103, t112, toReview), note: "Shunling Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "JS-WX-BH-01", total: 95, periods: ps(t102, t103, t112, t121), note: "Helie Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "JS-WX-HS-01", total: 80, periods: ps(t103, t113, toReview), note: "Yanqiao Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "JS-CZ-WJ-01", total: 75, periods: ps(t111, t113, t121), note: "Hutang Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "FJ-FZ-CS-01", total: 70, periods: ps(t103, t112, t121), note: "Chengmen Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "FJ-QZ-JJ-01", total: 66, periods: ps(t111, t113, toReview), note: "Chendai Women's Home.", dis: []split{sex(85, 15)}},
+		{unit: "FJ-XM-HL-01", total: 60, periods: ps(t112, t121), note: "Dianqian Women's Home.", dis: []split{sex(85, 15)}},
 	},
 	// Employer cooperation runs in Wuxi and Changzhou only and started late (§3.3: "substantially
-	// behind schedule" at the review).
+	// behind schedule" at the review); its first employers were trained from September to December
+	// 2011, in all three places (plans.go, employerFactories).
 	indEMP: {
-		{unit: "JS-WX-BH", total: 30, periods: ps(t113, t121, t122), ap: "AP-JS-05", note: "Rongxiang partner garment factory.", dis: []split{sex(35, 65)}},
-		{unit: "JS-WX-HS", total: 60, periods: ps(t113, t121, t122), ap: "AP-JS-05", note: "Yanqiao and Chang'an partner garment factories.", dis: []split{sex(35, 65)}},
-		{unit: "JS-CZ-WJ", total: 52, periods: ps(t121, t122), ap: "AP-JS-05", note: "Hutang and Niutang partner factories.", dis: []split{sex(35, 65)}},
+		{unit: "JS-WX-BH", total: 30, periods: ps(t113, t121, toReview), note: "Rongxiang partner garment factory.", dis: []split{sex(35, 65)}},
+		{unit: "JS-WX-HS", total: 60, periods: ps(t113, t121, toReview), note: "Yanqiao and Chang'an partner garment factories.", dis: []split{sex(35, 65)}},
+		{unit: "JS-CZ-WJ", total: 52, periods: ps(t113, t121, toReview), note: "Hutang and Niutang partner factories.", dis: []split{sex(35, 65)}},
 	},
 	indVOL: {
-		{unit: "AH-HF", total: 90, periods: ps(t101, t111, t121), ap: "AP-AH-02", note: "Campaign volunteers at Hefei Railway Station.", dis: []split{sex(55, 45), volAge}},
-		{unit: "AH-HF-YH-01", total: 50, periods: ps(t103, t112, t121), ap: "AP-AH-04", note: "Volunteers of the Sanlijie centre.", dis: []split{sex(70, 30), volAge}},
-		{unit: "YN-KM", total: 100, periods: ps(t101, t111, t121), ap: "AP-YN-02", note: "Campaign volunteers at Kunming Railway Station.", dis: []split{sex(55, 45), volAge}},
-		{unit: "YN-KM-GD-01", total: 50, periods: ps(t103, t113, t122), ap: "AP-YN-04", note: "'Big sister' volunteers of the Women's Home.", dis: []split{sex(90, 10), volAge}},
-		{unit: "GZ-GY", total: 70, periods: ps(t112, t121), ap: "AP-GZ-02", note: "Campaign volunteers at Guiyang Railway Station.", dis: []split{sex(55, 45), volAge}},
-		{unit: "GZ-GY-NM-01", total: 30, periods: ps(t113, t122), ap: "AP-GZ-04", dis: []split{sex(90, 10), volAge}},
-		{unit: "HN-CS", total: 85, periods: ps(t101, t111, t121), ap: "AP-HN-02", note: "Campaign volunteers at Changsha Railway Station.", dis: []split{sex(55, 45), volAge}},
-		{unit: "HN-CS-FR-01", total: 50, periods: ps(t103, t113, t122), ap: "AP-HN-04", dis: []split{sex(90, 10), volAge}},
-		{unit: "JS-NJ", total: 87, periods: ps(t101, t111, t121), ap: "AP-JS-02", note: "Campaign volunteers at Nanjing Railway Station.", dis: []split{sex(55, 45), volAge}},
-		{unit: "JS-WX-BH-01", total: 70, periods: ps(t103, t112, t121), ap: "AP-JS-04", dis: []split{sex(90, 10), volAge}},
-		{unit: "FJ-FZ", total: 80, periods: ps(t102, t111, t121), ap: "AP-FJ-02", note: "Campaign volunteers at Fuzhou Railway Station.", dis: []split{sex(55, 45), volAge}},
-		{unit: "FJ-XM-HL-01", total: 55, periods: ps(t112, t122), ap: "AP-FJ-04", dis: []split{sex(90, 10), volAge}},
+		{unit: "AH-HF", total: 90, periods: ps(t101, t111, t121), note: "Campaign volunteers at Hefei Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "AH-HF-YH-01", total: 50, periods: ps(t103, t112, t121), note: "Volunteers of the Sanlijie centre.", dis: []split{sex(70, 30), volAge}},
+		{unit: "YN-KM", total: 100, periods: ps(t101, t111, t121), note: "Campaign volunteers at Kunming Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "YN-KM-GD-01", total: 50, periods: ps(t103, t113, toReview), note: "'Big sister' volunteers of the Women's Home.", dis: []split{sex(90, 10), volAge}},
+		{unit: "GZ-GY", total: 70, periods: ps(t112, t121), note: "Campaign volunteers at Guiyang Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "GZ-GY-NM-01", total: 30, periods: ps(t113, toReview), dis: []split{sex(90, 10), volAge}},
+		{unit: "HN-CS", total: 85, periods: ps(t101, t111, t121), note: "Campaign volunteers at Changsha Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "HN-CS-FR-01", total: 50, periods: ps(t103, t113, toReview), dis: []split{sex(90, 10), volAge}},
+		{unit: "JS-NJ", total: 87, periods: ps(t101, t111, t121), note: "Campaign volunteers at Nanjing Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "JS-WX-BH-01", total: 70, periods: ps(t103, t112, t121), dis: []split{sex(90, 10), volAge}},
+		{unit: "FJ-FZ", total: 80, periods: ps(t102, t111, t121), note: "Campaign volunteers at Fuzhou Railway Station.", dis: []split{sex(55, 45), volAge}},
+		{unit: "FJ-XM-HL-01", total: 55, periods: ps(t112, toReview), dis: []split{sex(90, 10), volAge}},
 	},
 	// The seeds name neither national research institution nor where it worked: each is recorded
 	// with the provincial office that contracted it.
 	indRORG: {
-		{unit: "YN", periods: ps(t103, t113, t122), vals: []int{1, 1, 1}, ap: "AP-YN-01", note: "National institution that trained the baseline survey core teams (unnamed in the seeds)."},
-		{unit: "JS", periods: ps(t111, t113, t122), vals: []int{1, 1, 1}, ap: "AP-JS-01", note: "National institution in the follow-up to the student worker research (unnamed in the seeds)."},
+		{unit: "YN", periods: ps(t103, t113, toReview), vals: []int{1, 1, 1}, note: "National institution that trained the baseline survey core teams (unnamed in the seeds)."},
+		{unit: "JS", periods: ps(t111, t113, toReview), vals: []int{1, 1, 1}, note: "National institution in the follow-up to the student worker research (unnamed in the seeds)."},
 	},
 	indRPROV: {
-		{unit: "AH", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-AH-01", note: "Department of Sociology, Anhui University."},
-		{unit: "YN", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-YN-01", note: "Social Work Institute, Yunnan University."},
-		{unit: "GZ", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-GZ-01", note: "Department of Sociology, Guizhou University."},
-		{unit: "HN", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-HN-01", note: "College of Education Science, Hunan Normal University."},
-		{unit: "JS", periods: ps(t103, t111, t122), vals: []int{1, 2, 2}, ap: "AP-JS-01", note: "School of Social Development, Nanjing Normal University, and from 2011 a second Jiangsu institution (unnamed in the seeds)."},
-		{unit: "FJ", periods: ps(t103, t122), vals: []int{1, 1}, ap: "AP-FJ-01", note: "School of Social History, Fujian Normal University."},
-		{unit: "SC", periods: ps(t122), vals: []int{1}, ap: "AP-SC-01", note: "Sichuan Academy of Social Sciences: migrant children in Chengdu."},
+		{unit: "AH", periods: ps(t103, toReview), vals: []int{1, 1}, note: "Department of Sociology, Anhui University."},
+		{unit: "YN", periods: ps(t103, toReview), vals: []int{1, 1}, note: "Social Work Institute, Yunnan University."},
+		{unit: "GZ", periods: ps(t103, toReview), vals: []int{1, 1}, note: "Department of Sociology, Guizhou University."},
+		{unit: "HN", periods: ps(t103, toReview), vals: []int{1, 1}, note: "College of Education Science, Hunan Normal University."},
+		{unit: "JS", periods: ps(t103, t111, toReview), vals: []int{1, 2, 2}, note: "School of Social Development, Nanjing Normal University, and from 2011 a second Jiangsu institution (unnamed in the seeds)."},
+		{unit: "FJ", periods: ps(t103, toReview), vals: []int{1, 1}, note: "School of Social History, Fujian Normal University."},
+		{unit: "SC", periods: ps(toReview), vals: []int{1}, note: "Sichuan Academy of Social Sciences: migrant children in Chengdu."},
 	},
 	// The 2010 baseline survey (September-December) trained each province's core team and
 	// field researchers.
 	indRES: {
-		{unit: "AH", total: 24, periods: ps(t103), ap: "AP-AH-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
-		{unit: "YN", total: 28, periods: ps(t103), ap: "AP-YN-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
-		{unit: "YN", total: 10, periods: ps(t102), ap: "AP-YN-01", note: "Researchers of the national institution preparing the baseline survey.", dis: []split{sex(50, 50), only("institution", "national")}},
-		{unit: "GZ", total: 22, periods: ps(t103), ap: "AP-GZ-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
-		{unit: "HN", total: 24, periods: ps(t103), ap: "AP-HN-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
-		{unit: "JS", total: 24, periods: ps(t103), ap: "AP-JS-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
-		{unit: "JS", total: 16, periods: ps(t111), ap: "AP-JS-01", note: "Nanjing Normal University student worker research team.", dis: []split{sex(60, 40), only("institution", "provincial")}},
-		{unit: "JS", total: 8, periods: ps(t112), ap: "AP-JS-01", note: "Researchers of the national institution.", dis: []split{sex(50, 50), only("institution", "national")}},
-		{unit: "FJ", total: 22, periods: ps(t103), ap: "AP-FJ-01", note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
-		{unit: "SC", total: 12, periods: ps(t122), ap: "AP-SC-01", note: "Chengdu migrant children study team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "AH", total: 24, periods: ps(t103), note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "YN", total: 28, periods: ps(t103), note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "YN", total: 10, periods: ps(t102), note: "Researchers of the national institution preparing the baseline survey.", dis: []split{sex(50, 50), only("institution", "national")}},
+		{unit: "GZ", total: 22, periods: ps(t103), note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "HN", total: 24, periods: ps(t103), note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "JS", total: 24, periods: ps(t103), note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "JS", total: 16, periods: ps(t111), note: "Nanjing Normal University student worker research team.", dis: []split{sex(60, 40), only("institution", "provincial")}},
+		{unit: "JS", total: 8, periods: ps(t112), note: "Researchers of the national institution.", dis: []split{sex(50, 50), only("institution", "national")}},
+		{unit: "FJ", total: 22, periods: ps(t103), note: "Baseline survey team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
+		{unit: "SC", total: 12, periods: ps(toReview), note: "Chengdu migrant children study team.", dis: []split{sex(55, 45), only("institution", "provincial")}},
 	},
 	indCSO: {
-		{unit: "AH", periods: ps(t103, t113, t122), vals: []int{1, 1, 1}, ap: "AP-AH-01", note: "Sanlijie Migrant Community Service Center."},
-		{unit: "YN", periods: ps(t103, t113, t122), vals: []int{1, 1, 1}, ap: "AP-YN-01", note: "Yunnan Heart to Heart Community Care Centre."},
-		{unit: "GD", periods: ps(t113, t122), vals: []int{1, 3}, ap: "AP-GD-01", note: "Little Bird (labour CSO development forum in Shenzhen, from 2011); in 2012 the New Workers Group and a Shenzhen labour CSO co-organising the forum (unnamed in the seeds)."},
+		{unit: "AH", periods: ps(t103, t113, toReview), vals: []int{1, 1, 1}, note: "Sanlijie Migrant Community Service Center."},
+		{unit: "YN", periods: ps(t103, t113, toReview), vals: []int{1, 1, 1}, note: "Yunnan Heart to Heart Community Care Centre."},
+		{unit: "GD", periods: ps(t113, toReview), vals: []int{1, 3}, note: "Little Bird (labour CSO development forum in Shenzhen, from 2011); in 2012 the New Workers Group and a Shenzhen labour CSO co-organising the forum (unnamed in the seeds)."},
 	},
 	// Two provincial media training seminars, in Yunnan and Fujian (§3.1), and journalists briefed
 	// at campaign launches everywhere.
 	indJOURN: {
-		{unit: "YN", total: 40, periods: ps(t113), ap: "AP-YN-01", note: "Provincial media training seminar.", dis: []split{sex(58, 42)}},
-		{unit: "YN", total: 22, periods: ps(t101, t121), ap: "AP-YN-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
-		{unit: "FJ", total: 36, periods: ps(t121), ap: "AP-FJ-01", note: "Provincial media training seminar.", dis: []split{sex(58, 42)}},
-		{unit: "FJ", total: 12, periods: ps(t102, t111), ap: "AP-FJ-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
-		{unit: "AH", total: 26, periods: ps(t101, t111, t121), ap: "AP-AH-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
-		{unit: "GZ", total: 20, periods: ps(t112, t121), ap: "AP-GZ-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
-		{unit: "HN", total: 30, periods: ps(t101, t111, t121), ap: "AP-HN-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
-		{unit: "JS", total: 38, periods: ps(t102, t113, t121), ap: "AP-JS-02", note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "YN", total: 40, periods: ps(t113), note: "Provincial media training seminar.", dis: []split{sex(58, 42)}},
+		{unit: "YN", total: 22, periods: ps(t101, t121), note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "FJ", total: 36, periods: ps(t121), note: "Provincial media training seminar.", dis: []split{sex(58, 42)}},
+		{unit: "FJ", total: 12, periods: ps(t102, t111), note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "AH", total: 26, periods: ps(t101, t111, t121), note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "GZ", total: 20, periods: ps(t112, t121), note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "HN", total: 30, periods: ps(t101, t111, t121), note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
+		{unit: "JS", total: 38, periods: ps(t102, t113, t121), note: "Journalists at campaign launches.", dis: []split{sex(55, 45)}},
 	},
 	// Guizhou's campaigns ran for a shorter time (§4.1), from summer 2011.
 	indCAMP: {
-		{unit: "AH-HF", total: 160000, periods: campaignPeriods, ap: "AP-AH-02", note: "Hefei Railway Station and squares.", dis: []split{sex(48, 52)}},
-		{unit: "AH-HF-FD", total: 70000, periods: ps(t102, t112, t122), ap: "AP-AH-02", note: "Feidong County market days.", dis: []split{sex(50, 50)}},
-		{unit: "YN-KM", total: 150000, periods: campaignPeriods, ap: "AP-YN-02", note: "Kunming Railway Station and bus stations.", dis: []split{sex(48, 52)}},
-		{unit: "YN-BN", total: 65000, periods: ps(t102, t111, t112, t121), ap: "AP-YN-02", note: "Xishuangbanna bus stations and border crossings.", dis: []split{sex(50, 50)}},
-		{unit: "GZ-GY", total: 80000, periods: ps(t112, t121, t122), ap: "AP-GZ-02", note: "Guiyang Railway Station.", dis: []split{sex(47, 53)}},
-		{unit: "GZ-BJ", total: 30000, periods: ps(t121, t122), ap: "AP-GZ-02", note: "Bijie bus stations.", dis: []split{sex(50, 50)}},
-		{unit: "HN-CS", total: 140000, periods: campaignPeriods, ap: "AP-HN-02", note: "Changsha Railway Station.", dis: []split{sex(48, 52)}},
-		{unit: "HN-YZ", total: 65000, periods: ps(t102, t111, t121), ap: "AP-HN-02", note: "Yongzhou and Ningyuan bus stations.", dis: []split{sex(50, 50)}},
-		{unit: "JS-NJ", total: 110000, periods: campaignPeriods, ap: "AP-JS-02", note: "Nanjing Railway Station.", dis: []split{sex(47, 53)}},
-		{unit: "JS-WX", total: 55000, periods: ps(t102, t112, t122), ap: "AP-JS-02", note: "Wuxi Railway Station and industrial parks.", dis: []split{sex(48, 52)}},
-		{unit: "JS-CZ", total: 35000, periods: ps(t112, t122), ap: "AP-JS-02", note: "Changzhou industrial parks.", dis: []split{sex(48, 52)}},
-		{unit: "FJ-FZ", total: 90000, periods: campaignPeriods, ap: "AP-FJ-02", note: "Fuzhou Railway Station.", dis: []split{sex(47, 53)}},
-		{unit: "FJ-QZ", total: 50000, periods: ps(t101, t111, t121), ap: "AP-FJ-02", note: "Quanzhou and Jinjiang stations.", dis: []split{sex(48, 52)}},
-		{unit: "FJ-XM", total: 35000, periods: ps(t111, t121), ap: "AP-FJ-02", note: "Xiamen Railway Station.", dis: []split{sex(48, 52)}},
+		{unit: "AH-HF", total: 160000, periods: campaignPeriods, note: "Hefei Railway Station and squares.", dis: []split{sex(48, 52)}},
+		{unit: "AH-HF-FD", total: 70000, periods: ps(t102, t112), note: "Feidong County market days.", dis: []split{sex(50, 50)}},
+		{unit: "YN-KM", total: 150000, periods: campaignPeriods, note: "Kunming Railway Station and bus stations.", dis: []split{sex(48, 52)}},
+		{unit: "YN-BN", total: 65000, periods: ps(t102, t111, t112, t121), note: "Xishuangbanna bus stations and border crossings.", dis: []split{sex(50, 50)}},
+		{unit: "GZ-GY", total: 80000, periods: ps(t112, t121), note: "Guiyang Railway Station.", dis: []split{sex(47, 53)}},
+		{unit: "GZ-BJ", total: 30000, periods: ps(t121), note: "Bijie bus stations.", dis: []split{sex(50, 50)}},
+		{unit: "HN-CS", total: 140000, periods: campaignPeriods, note: "Changsha Railway Station.", dis: []split{sex(48, 52)}},
+		{unit: "HN-YZ", total: 65000, periods: ps(t102, t111, t121), note: "Yongzhou and Ningyuan bus stations.", dis: []split{sex(50, 50)}},
+		{unit: "JS-NJ", total: 110000, periods: campaignPeriods, note: "Nanjing Railway Station.", dis: []split{sex(47, 53)}},
+		{unit: "JS-WX", total: 55000, periods: ps(t102, t112), note: "Wuxi Railway Station and industrial parks.", dis: []split{sex(48, 52)}},
+		{unit: "JS-CZ", total: 35000, periods: ps(t112), note: "Changzhou industrial parks.", dis: []split{sex(48, 52)}},
+		{unit: "FJ-FZ", total: 90000, periods: campaignPeriods, note: "Fuzhou Railway Station.", dis: []split{sex(47, 53)}},
+		{unit: "FJ-QZ", total: 50000, periods: ps(t101, t111, t121), note: "Quanzhou and Jinjiang stations.", dis: []split{sex(48, 52)}},
+		{unit: "FJ-XM", total: 35000, periods: ps(t111, t121), note: "Xiamen Railway Station.", dis: []split{sex(48, 52)}},
 	},
 	// "Students of all 1,500 primary and middle schools in Anhui had received this set of
 	// textbooks. In the last two years, more than one million students have been trained" (§3.1).
 	indCURR: {
-		{unit: "AH", total: 1100000, periods: ps(t111, t113, t121), ap: "AP-AH-06", note: "Safety textbooks in the 1,500 primary and middle schools, per school term; the Education Department reports no age breakdown.", dis: []split{sex(48, 52)}},
+		{unit: "AH", total: 1100000, periods: ps(t111, t113, t121), note: "Safety textbooks in the 1,500 primary and middle schools, per school term; the Education Department reports no age breakdown.", dis: []split{sex(48, 52)}},
 	},
 }
 
-// teacherNote is where the seeds' two teacher figures meet a record: the last teachers'
-// report of the programme carries §3.2's sentence.
-var teacherNote = struct{ unit, period, text string }{"FJ-QZ-JJ", t122,
+// teacherNote is where the seeds' two teacher figures meet a record: the last teachers' value
+// before the review carries §3.2's sentence.
+var teacherNote = struct{ unit, period, text string }{"FJ-QZ-JJ", "2012-06",
 	"Seed 001 §3.2 reports \"close to 2,100 teachers and 310 trainers have been trained\"; the §4 table counts 2,194 teachers, which the values here add up to."}
 
 // apportion splits total in proportion to weights by largest remainder, so the parts add up to
@@ -472,12 +524,40 @@ func apportion(total int, weights []int) []int {
 	return out
 }
 
+// officeOf is the project office that enters a unit's values: the pilot province's it lies in,
+// or the national office ("CN") for units outside the six pilots (Sichuan, Guangdong).
+func officeOf(unit string) string {
+	prov, _, _ := strings.Cut(unit, "-")
+	for _, p := range pilots {
+		if p.code == prov {
+			return p.code
+		}
+	}
+	return "CN"
+}
+
+// officeRecords is the source reference of the values an office enters from its own monitoring.
+func officeRecords(office string) string {
+	for _, p := range pilots {
+		if p.code == office {
+			return p.en + " provincial project office monitoring records"
+		}
+	}
+	return "National project office monitoring records"
+}
+
+// committeeRecords is the source reference of the decision makers counted from a committee.
+func committeeRecords(en string) string { return "Membership records of the " + en }
+
 // reported is one stored value being assembled: its total, its disaggregations and provenance.
+// Every value is entered by its unit's office (results' source "entry"); ref names the records
+// it was entered from. None cites a report: the demonstration's reports carry no figures of
+// this framework (plans.go), and a value may cite only a report that does.
 type reported struct {
-	ind, unit, period, ref string
-	total                  int
-	parts                  map[string]int // "set:category" → value
-	notes                  []string
+	ind, unit, period, office, ref string
+	total                          int
+	parts                          map[string]int // "set:category" → value
+	notes                          []string
 }
 
 type valueBook struct {
@@ -485,15 +565,26 @@ type valueBook struct {
 	order []string
 }
 
-func (b *valueBook) at(ind, unit, period, ref string) *reported {
+// at is the value of ind at unit for period, entered from the records ref. A value holds one
+// source: two sources for the same unit and period are refused rather than merged.
+func (b *valueBook) at(ind, unit, period, ref string) (*reported, error) {
+	p, err := results.ParsePeriod(period)
+	if err != nil {
+		return nil, err
+	}
+	if p.End > AsOf {
+		return nil, fmt.Errorf("%s at %s: period %s ends %s, after the review's cut-off %s", ind, unit, period, p.End, AsOf)
+	}
 	k := ind + "|" + unit + "|" + period
 	r, ok := b.m[k]
 	if !ok {
-		r = &reported{ind: ind, unit: unit, period: period, ref: ref, parts: map[string]int{}}
+		r = &reported{ind: ind, unit: unit, period: period, office: officeOf(unit), ref: ref, parts: map[string]int{}}
 		b.m[k] = r
 		b.order = append(b.order, k)
+	} else if r.ref != ref {
+		return nil, fmt.Errorf("%s at %s %s: from both %q and %q", ind, unit, period, r.ref, ref)
 	}
-	return r
+	return r, nil
 }
 
 func (r *reported) add(v int, note string, dis []split) {
@@ -510,14 +601,15 @@ func (r *reported) add(v int, note string, dis []split) {
 	}
 }
 
-// committeeCount is the number of current members of the committee named zh at unit, from the
-// committee records.
-type committeeCount func(unit, zh string) (int, error)
+// committeeSeats returns the day each person who ever sat on the committee named zh at unit took
+// their seat, members since replaced included, from the committee records.
+type committeeSeats func(unit, zh string) ([]string, error)
 
-// book assembles every value of the demonstration: the reports above, the steering
-// committees' members as decision makers, and CP2-CAP from the four kinds of people trained.
-func book(members committeeCount) (*valueBook, error) {
+// book assembles every value of the demonstration: the offices' records above, the steering
+// committees' members as decision makers. No value is for a period ending after AsOf.
+func book(seats committeeSeats) (*valueBook, error) {
 	b := &valueBook{m: map[string]*reported{}}
+	months := reviewMonths()
 	for _, ind := range slices.Sorted(maps.Keys(reports)) {
 		for _, r := range reports[ind] {
 			parts := r.vals
@@ -529,47 +621,84 @@ func book(members committeeCount) (*valueBook, error) {
 				parts = apportion(r.total, w)
 			}
 			for i, p := range r.periods {
-				if parts[i] > 0 {
-					b.at(ind, r.unit, p, r.ap+"/"+p).add(parts[i], r.note, r.dis)
+				if parts[i] == 0 {
+					continue
+				}
+				booked := map[string]int{p: parts[i]}
+				if p == toReview {
+					booked = map[string]int{}
+					if r.vals != nil {
+						booked[months[len(months)-1]] = parts[i] // a running count as it stood at the end
+					} else {
+						for j, x := range apportion(parts[i], slices.Repeat([]int{1}, len(months))) {
+							booked[months[j]] = x
+						}
+					}
+				}
+				for _, q := range slices.Sorted(maps.Keys(booked)) {
+					if booked[q] == 0 {
+						continue
+					}
+					v, err := b.at(ind, r.unit, q, officeRecords(officeOf(r.unit)))
+					if err != nil {
+						return nil, err
+					}
+					v.add(booked[q], r.note, r.dis)
 				}
 			}
 		}
 	}
-	// 180 of the decision makers are the six provincial steering committees' members (seed
-	// 001 §3.1, §4.2), and the county and city committees' members count too: both come from the
-	// committee records, in the month each committee was founded.
-	type committee struct{ unit, zh, en, month, ap string }
+	// 180 of the decision makers sit on the six provincial steering committees at the review
+	// (seed 001 §3.1, §4.2), and the county and city committees' members count too. The
+	// indicator counts a person once, in the period first reached: for a committee member, the
+	// month they took their seat. So everyone who ever sat is counted, founders in the month of
+	// founding and those who replaced them in the month they joined; the members they replaced
+	// count too, for they were reached while they sat.
+	type committee struct{ unit, zh, en string }
 	var cs []committee
 	for _, p := range pilots {
-		cs = append(cs, committee{p.code, p.short + "省项目指导委员会", p.en + " Provincial Steering Committee", p.established[:7], "AP-" + p.code + "-01"})
+		cs = append(cs, committee{p.code, p.short + "省项目指导委员会", p.en + " Provincial Steering Committee"})
 	}
 	for _, c := range localCommittees {
-		cs = append(cs, committee{c.unit, c.zh, c.en, c.established[:7], "AP-" + c.unit[:2] + "-01"})
+		cs = append(cs, committee{c.unit, c.zh, c.en})
 	}
 	for _, c := range cs {
-		n, err := members(c.unit, c.zh)
+		since, err := seats(c.unit, c.zh)
 		if err != nil {
 			return nil, err
 		}
-		b.at(indDM, c.unit, c.month, c.ap+"/"+tertileOf(c.month)).add(n, "Members of the "+c.en+", from the committee records.", []split{dmSex})
+		joined := map[string]int{}
+		for _, d := range since {
+			if d <= AsOf { // a seat taken after the review is not in its figure
+				joined[d[:7]]++
+			}
+		}
+		for _, m := range slices.Sorted(maps.Keys(joined)) {
+			v, err := b.at(indDM, c.unit, m, committeeRecords(c.en))
+			if err != nil {
+				return nil, err
+			}
+			v.add(joined[m], "Members who took their seats on the "+c.en+" this month, from the committee records.", []split{dmSex})
+		}
 	}
 	t := b.m[indTCH+"|"+teacherNote.unit+"|"+teacherNote.period]
 	if t == nil {
-		return nil, fmt.Errorf("no teachers' report for %s %s to carry the seeds' note", teacherNote.unit, teacherNote.period)
+		return nil, fmt.Errorf("no teachers' value for %s %s to carry the seeds' note", teacherNote.unit, teacherNote.period)
 	}
 	t.notes = append(t.notes, teacherNote.text)
 	return b, nil
 }
 
-// tertileOf returns the 4-monthly reporting period of a month key "2010-03".
-func tertileOf(month string) string {
-	m := int(month[5]-'0')*10 + int(month[6]-'0')
-	return fmt.Sprintf("%sT%d", month[:4], (m-1)/4+1)
+// entry is one batch to save: the values of one indicator that one office enters.
+type entry struct {
+	office, ind string
+	values      []results.ValueInput
 }
 
-// inputs turns the book into values to save, indicator by indicator.
-func (b *valueBook) inputs(unitID func(string) (int64, error)) (map[string][]results.ValueInput, error) {
-	out := map[string][]results.ValueInput{}
+// inputs turns the book into batches of values to save, office by office and indicator by
+// indicator in the framework's order.
+func (b *valueBook) inputs(unitID func(string) (int64, error)) ([]entry, error) {
+	byKey := map[[2]string][]results.ValueInput{}
 	keys := slices.Clone(b.order)
 	sort.Strings(keys)
 	for _, k := range keys {
@@ -578,19 +707,31 @@ func (b *valueBook) inputs(unitID func(string) (int64, error)) (map[string][]res
 		if err != nil {
 			return nil, err
 		}
+		bk := [2]string{r.office, r.ind}
 		v := float64(r.total)
-		out[r.ind] = append(out[r.ind], results.ValueInput{Indicator: r.ind, UnitID: id, Period: r.period, Value: &v,
-			Comment: strings.Join(r.notes, " "), Source: "report", SourceRef: r.ref})
-		combos := make([]string, 0, len(r.parts))
-		for c := range r.parts {
-			combos = append(combos, c)
-		}
-		sort.Strings(combos)
-		for _, c := range combos {
+		byKey[bk] = append(byKey[bk], results.ValueInput{Indicator: r.ind, UnitID: id, Period: r.period, Value: &v,
+			Comment: strings.Join(r.notes, " "), Source: "entry", SourceRef: r.ref})
+		for _, c := range slices.Sorted(maps.Keys(r.parts)) {
 			x := float64(r.parts[c])
-			out[r.ind] = append(out[r.ind], results.ValueInput{Indicator: r.ind, UnitID: id, Period: r.period, Combo: c, Value: &x,
-				Source: "report", SourceRef: r.ref})
+			byKey[bk] = append(byKey[bk], results.ValueInput{Indicator: r.ind, UnitID: id, Period: r.period, Combo: c, Value: &x,
+				Source: "entry", SourceRef: r.ref})
 		}
+	}
+	offices := []string{"CN"}
+	for _, p := range pilots {
+		offices = append(offices, p.code)
+	}
+	var out []entry
+	for _, o := range offices {
+		for _, in := range indicators {
+			if vs := byKey[[2]string{o, in.Code}]; len(vs) > 0 {
+				out = append(out, entry{o, in.Code, vs})
+				delete(byKey, [2]string{o, in.Code})
+			}
+		}
+	}
+	if len(byKey) > 0 {
+		return nil, fmt.Errorf("values of no office's indicator: %v", slices.Collect(maps.Keys(byKey)))
 	}
 	return out, nil
 }
@@ -692,39 +833,55 @@ func (l *loader) results(ctx context.Context) error {
 		}
 	}
 
-	b, err := book(func(unit, zh string) (int, error) {
+	b, err := book(func(unit, zh string) ([]string, error) {
 		u, err := l.unitOf(unit)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		cs, err := l.org.Committees(ctx, l.a, u.ID)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		for _, c := range cs {
-			if c.NameZH == zh {
-				return c.Members, nil
+			if c.NameZH != zh {
+				continue
 			}
+			ms, err := l.org.Members(ctx, l.a, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			since := make([]string, len(ms))
+			for i, m := range ms {
+				since[i] = m.Since
+			}
+			return since, nil
 		}
-		return 0, fmt.Errorf("committee %s is not at %s", zh, unit)
+		return nil, fmt.Errorf("committee %s is not at %s", zh, unit)
 	})
 	if err != nil {
 		return err
 	}
-	byInd, err := b.inputs(func(code string) (int64, error) {
+	batches, err := b.inputs(func(code string) (int64, error) {
 		u, err := l.unitOf(code)
 		return u.ID, err
 	})
 	if err != nil {
 		return err
 	}
-	// One batch per indicator: each is checked whole, and a refusal names the indicator.
-	for _, in := range indicators {
-		if len(byInd[in.Code]) == 0 {
-			continue
+	// Each office enters its own units' values, as the officer the plans' reports are reviewed
+	// by (plans.go, cast); the national office enters those of units outside the pilots. One
+	// batch per office and indicator: each is checked whole, and a refusal names both.
+	c, err := l.cast(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range batches {
+		a, err := c.office(l, e.office)
+		if err != nil {
+			return err
 		}
-		if _, err := svc.SaveValues(ctx, l.a, byInd[in.Code]); err != nil {
-			return fmt.Errorf("values of %s: %w", in.Code, err)
+		if _, err := svc.SaveValues(ctx, a, e.values); err != nil {
+			return fmt.Errorf("values of %s entered by the %s office: %w", e.ind, e.office, err)
 		}
 	}
 	return nil

@@ -2,12 +2,14 @@ package demo
 
 import (
 	"context"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
 	"ting/internal/access"
 	"ting/internal/org"
+	"ting/internal/plans"
 	"ting/internal/results"
 	"ting/internal/store"
 	"ting/internal/store/storetest"
@@ -112,7 +114,9 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 			t.Errorf("teachers' definition does not name both figures: %q", d)
 		}
 
-		sourceRef := regexp.MustCompile(`^AP-[A-Z]{2}-0[1-6]/20(10|11|12)T[1-3]$`)
+		// The demonstration's values are entries of the offices, from their monitoring records or
+		// the committee records; none cites a report (TestValuesCiteOnlyReportsThatCarryThem).
+		entryRef := regexp.MustCompile(`^((Anhui|Yunnan|Guizhou|Hunan|Jiangsu|Fujian) provincial|National) project office monitoring records$|^Membership records of the .* Steering Committee$`)
 		for code, row := range rows {
 			// A drill-down over the provinces adds up to the national figure.
 			kids, err := svc.Drill(ctx, sys, row.Indicator.ID, cn, results.LOP, 0)
@@ -154,7 +158,7 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 			totals := map[string]float64{}
 			parts := map[string]map[string]float64{}
 			for _, v := range vals {
-				if v.Source != "report" || !sourceRef.MatchString(v.SourceRef) {
+				if v.Source != "entry" || !entryRef.MatchString(v.SourceRef) {
 					t.Errorf("%s at %s %s: source %s %q", code, v.UnitCode, v.Period, v.Source, v.SourceRef)
 				}
 				if v.UnitCode == "CN" {
@@ -208,7 +212,8 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 			t.Errorf("capacity building's records by indicator: %v", kinds)
 		}
 
-		// 180 of the decision makers are the six PSCs' members, counted from the committee records.
+		// The committees' members are decision makers counted from the committee records: everyone
+		// who ever sat, each in the month they took their seat (TestCommitteeMembersCountedWhenTheyJoined).
 		dm, err := svc.Values(ctx, sys, rows[indDM].Indicator.ID, cn, results.LOP, "en")
 		if err != nil {
 			t.Fatal(err)
@@ -216,12 +221,12 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 		var psc float64
 		teacherNoted := false
 		for _, v := range dm {
-			if v.Combo == "" && strings.Contains(v.Comment, "Provincial Steering Committee") {
+			if v.Combo == "" && strings.HasSuffix(v.SourceRef, "Provincial Steering Committee") {
 				psc += *v.Value
 			}
 		}
-		if psc != 180 {
-			t.Errorf("PSC members among the decision makers: %v, want 180", psc)
+		if psc != 180+7 {
+			t.Errorf("PSC members among the decision makers: %v, want 187 (the 180 sitting at the review and the 7 they replaced)", psc)
 		}
 		tch, err := svc.Values(ctx, sys, rows[indTCH].Indicator.ID, cn, results.LOP, "en")
 		if err != nil {
@@ -283,4 +288,186 @@ func TestApportion(t *testing.T) {
 			t.Errorf("apportion(%d, %v) adds up to %d", c.total, c.w, sum)
 		}
 	}
+}
+
+// TestValuesUpToTheReview checks where the values come from and when they are booked: nothing
+// after the review's cut-off, no citation of a report that does not carry the value, and the
+// committees' members in the month each took their seat.
+func TestValuesUpToTheReview(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := Load(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		sys := access.System
+		cn, err := org.New(db).UnitByCode(ctx, sys, "CN")
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		type stored struct {
+			indicatorID, unitID                     int64
+			ind, unit, period, end, combo, src, ref string
+			value                                   float64
+		}
+		var all []stored
+		rows, err := db.R.QueryContext(ctx, `SELECT v.indicator_id, v.unit_id, i.code, u.code, v.period, v.period_end, v.combo,
+			v.source, v.source_ref, COALESCE(v.value, 0) FROM data_values v JOIN indicators i ON i.id = v.indicator_id
+			JOIN org_units u ON u.id = v.unit_id ORDER BY v.id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s stored
+			if err := rows.Scan(&s.indicatorID, &s.unitID, &s.ind, &s.unit, &s.period, &s.end, &s.combo, &s.src, &s.ref, &s.value); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, s)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if len(all) == 0 {
+			t.Fatal("no values")
+		}
+
+		t.Run("nothing after the review", func(t *testing.T) {
+			for _, v := range all {
+				if v.end > AsOf {
+					t.Errorf("%s at %s %s %s: the period ends %s, after %s", v.ind, v.unit, v.period, v.combo, v.end, AsOf)
+				}
+			}
+			// The biannual report for January-June 2012 shows, to date, the evaluation's figures.
+			c, err := plans.New(db).Consolidated(ctx, sys, cn.ID, "2012S1", frameworkCode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Progress) != len(wantTable) {
+				t.Errorf("biannual report has %d progress lines, want %d", len(c.Progress), len(wantTable))
+			}
+			for _, l := range c.Progress {
+				w := wantTable[l.Indicator.Code]
+				if l.Indicator.Aggregation == "reach" {
+					continue // counted from the cards, none of which Load makes
+				}
+				if l.ToDate.Value != w.actual {
+					t.Errorf("biannual 2012S1 %s to date: %v, want the evaluation's %v", l.Indicator.Code, l.ToDate.Value, w.actual)
+				}
+			}
+		})
+
+		t.Run("report citations resolve", func(t *testing.T) {
+			// Whatever cites a report cites an approved report of an intervention that exists,
+			// which gives that value for that unit, in the month its period ends.
+			cite := regexp.MustCompile(`^([A-Z]{2}-[A-Z]{2}-\d{2})/R(\d+)$`)
+			looksCited := regexp.MustCompile(`[A-Z]{2}-[A-Z]{2}-\d{2}/`)
+			cited := 0
+			for _, v := range all {
+				if v.src != "report" {
+					if looksCited.MatchString(v.ref) {
+						t.Errorf("%s at %s %s: source %s, but %q reads as a report", v.ind, v.unit, v.period, v.src, v.ref)
+					}
+					continue
+				}
+				cited++
+				var sum float64
+				for _, ref := range strings.Split(v.ref, " + ") {
+					m := cite.FindStringSubmatch(ref)
+					if m == nil {
+						t.Errorf("%s at %s %s: source reference %q is not a report", v.ind, v.unit, v.period, v.ref)
+						continue
+					}
+					var status, periodEnd string
+					var reportID int64
+					err := db.R.QueryRowContext(ctx, `SELECT r.id, r.status, r.period_end FROM reports r JOIN interventions i ON i.id = r.intervention_id
+						WHERE i.code = $1 AND r.seq = $2`, m[1], m[2]).Scan(&reportID, &status, &periodEnd)
+					if err != nil {
+						t.Errorf("%s at %s %s cites %s: no such report (%v)", v.ind, v.unit, v.period, ref, err)
+						continue
+					}
+					if status != plans.StatusApproved || periodEnd[:7] != v.period {
+						t.Errorf("%s at %s %s cites %s: %s, its period ends %s", v.ind, v.unit, v.period, ref, status, periodEnd)
+					}
+					var x float64
+					if err := db.R.QueryRowContext(ctx, `SELECT value FROM report_values WHERE report_id = $1 AND indicator_id = $2 AND unit_id = $3 AND combo = $4`,
+						reportID, v.indicatorID, v.unitID, v.combo).Scan(&x); err != nil {
+						t.Errorf("%s at %s %s cites %s, which gives no such value (%v)", v.ind, v.unit, v.period, ref, err)
+						continue
+					}
+					sum += x
+				}
+				if sum != v.value {
+					t.Errorf("%s at %s %s: %v, its reports %q give %v", v.ind, v.unit, v.period, v.value, v.ref, sum)
+				}
+			}
+			// The provincial frameworks' values come from approved reports; the test sees them.
+			if cited == 0 {
+				t.Error("no value cites a report: the check above checked nothing")
+			}
+		})
+
+		t.Run("committee members when they joined", func(t *testing.T) {
+			// Everyone who ever sat on a committee, predecessors included, is a decision maker
+			// of the month they took their seat, and nobody else is entered from the records.
+			want := map[string]float64{}
+			s := org.New(db)
+			committees := map[string]string{} // unit → committee's English name
+			for _, p := range pilots {
+				committees[p.code] = p.en + " Provincial Steering Committee"
+			}
+			for _, c := range localCommittees {
+				committees[c.unit] = c.en
+			}
+			ever, sitting := 0, 0
+			for unit, en := range committees {
+				u, err := s.UnitByCode(ctx, sys, unit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cs, err := s.Committees(ctx, sys, u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range cs {
+					if c.NameEN != en {
+						continue
+					}
+					ms, err := s.Members(ctx, sys, c.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, m := range ms {
+						want[unit+" "+m.Since[:7]]++
+						if strings.HasSuffix(en, "Provincial Steering Committee") {
+							ever++
+							if m.Current() {
+								sitting++
+							}
+						}
+					}
+				}
+			}
+			if ever != 187 || sitting != 180 {
+				t.Errorf("PSC members: %d ever, %d sitting; want 187 and 180", ever, sitting)
+			}
+			got := map[string]float64{}
+			for _, v := range all {
+				if v.ind == indDM && v.combo == "" && strings.HasPrefix(v.ref, "Membership records of the ") {
+					if !strings.HasSuffix(v.ref, committees[v.unit]) {
+						t.Errorf("decision makers at %s %s from %q", v.unit, v.period, v.ref)
+					}
+					got[v.unit+" "+v.period] += v.value
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("committee members by unit and month joined:\n got %v\nwant %v", got, want)
+			}
+			// Jiangsu: 30 seats from April 2010, three changing hands in 2011.
+			for k, n := range map[string]float64{"JS 2010-04": 30, "JS 2011-03": 1, "JS 2011-05": 1, "JS 2011-07": 1} {
+				if got[k] != n {
+					t.Errorf("decision makers from the Jiangsu PSC in %s: %v, want %v", k, got[k], n)
+				}
+			}
+		})
+	})
 }
