@@ -41,7 +41,7 @@ type Consolidated struct {
 	Finance        []FinanceLine       `json:"finance"`
 	FinanceTotals  []MoneyTotals       `json:"finance_totals"` // per currency
 	Disbursements  []Disbursement      `json:"disbursements"`  // released in the half
-	Withheld       []HeldFunds         `json:"withheld"`       // as of the half's end
+	Withheld       []HeldFunds         `json:"withheld"`       // as of the half's end, as WithheldAll lists them
 	InKind         ContributionSummary `json:"in_kind"`        // recorded for periods within the half
 	InKindToDate   ContributionSummary `json:"in_kind_to_date"`
 	Interventions  int                 `json:"interventions"` // how many interventions the report covers
@@ -113,8 +113,11 @@ type PendingReport struct {
 // Title is the intervention's title in lang.
 func (p PendingReport) Title(lang string) string { return pick(lang, p.TitleZH, p.TitleEN) }
 
-// FinanceLine is an intervention's money in the half and up to its end. Released counts the
-// disbursement ledger; Spent the expenditure of approved reports, by the period they cover.
+// FinanceLine is an intervention's money in the half and up to its end, as the records stood on
+// its last day (moneyAsOf). Released counts the disbursement ledger up to then, ReleasedHalf the
+// releases of the half; Spent the expenditure of the reports approved by then, SpentHalf that of
+// those approved in the half. Withheld adds up the funds withheld then, a final tranche at its
+// settlement.
 type FinanceLine struct {
 	Intervention Intervention `json:"intervention"`
 	Active       bool         `json:"active"` // runs during some of the half
@@ -322,55 +325,43 @@ func (s *Service) narratives(ctx context.Context, a access.Actor, c *Consolidate
 }
 
 // finance computes each intervention's money in the half and up to its end, the ledger of the
-// half, and the funds withheld on its last day.
+// half, and the funds withheld on its last day, all on the records as they stood at the end of
+// that day (moneyAsOf): what was released by then, what the reports approved by then spent.
 func (s *Service) finance(ctx context.Context, a access.Actor, c *Consolidated, ivs []Intervention, p results.Period) error {
-	type pair struct{ half, toDate int64 }
-	sums := func(query string, args ...any) (map[int64]pair, error) {
-		rows, err := s.db.R.QueryContext(ctx, query, args...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		out := map[int64]pair{}
-		for rows.Next() {
-			var id int64
-			var v pair
-			if err := rows.Scan(&id, &v.half, &v.toDate); err != nil {
-				return nil, err
-			}
-			out[id] = v
-		}
-		return out, rows.Err()
-	}
-	released, err := sums(`SELECT t.intervention_id, COALESCE(SUM(CASE WHEN d.released_on >= $1 THEN d.amount ELSE 0 END), 0), COALESCE(SUM(d.amount), 0)
-		FROM disbursements d JOIN tranches t ON t.id = d.tranche_id WHERE d.released_on <= $2 GROUP BY t.intervention_id`, p.Start, p.End)
-	if err != nil {
-		return err
-	}
-	// Spending is that of approved reports, counted in the period the report covers.
-	spent, err := sums(`SELECT r.intervention_id, COALESCE(SUM(CASE WHEN r.period_end >= $1 THEN e.amount ELSE 0 END), 0), COALESCE(SUM(e.amount), 0)
-		FROM report_expenditures e JOIN reports r ON r.id = e.report_id WHERE r.status = $2 AND r.period_end <= $3 GROUP BY r.intervention_id`,
-		p.Start, StatusApproved, p.End)
-	if err != nil {
-		return err
-	}
 	c.Finance, c.Withheld = []FinanceLine{}, []HeldFunds{}
 	totals := map[string]*MoneyTotals{}
 	for _, iv := range ivs {
+		st, err := s.moneyAsOf(ctx, s.db.R, iv.ID, p.End)
+		if err != nil {
+			return err
+		}
 		f := FinanceLine{Intervention: iv, Active: iv.StartOn <= p.End && iv.EndOn >= p.Start, Budget: iv.Budget,
-			ReleasedHalf: released[iv.ID].half, Released: released[iv.ID].toDate, SpentHalf: spent[iv.ID].half, Spent: spent[iv.ID].toDate}
+			Released: st.Released, Spent: st.Spent}
+		for _, t := range st.Tranches {
+			if t.ReleasedOn >= p.Start {
+				f.ReleasedHalf += t.Paid
+			}
+		}
+		// The half's figures are what the to-date ones grew by in it: the releases made and the
+		// reports approved during the half (a report approved late counts in the half of its
+		// approval, as a late release does).
+		for _, r := range st.Reports {
+			if r.Status == StatusApproved && r.ApprovedOn >= p.Start {
+				f.SpentHalf += r.Spent
+			}
+		}
 		if iv.Budget > 0 {
 			if f.Burn, err = BurnRate(f.Spent, iv.Budget, iv.StartOn, iv.EndOn, p.End); err != nil {
 				return fmt.Errorf("intervention %s: %w", iv.Code, err)
 			}
 			f.BurnStatus = f.Burn.Status(BurnTolerance)
 		}
-		held, err := s.withheldAsOf(ctx, iv, p.End)
+		held, err := st.withheld(iv)
 		if err != nil {
 			return err
 		}
 		for _, h := range held {
-			f.Withheld += h.Tranche.Amount
+			f.Withheld += h.Amount
 			c.Withheld = append(c.Withheld, h)
 		}
 		c.Finance = append(c.Finance, f)
@@ -407,43 +398,4 @@ func (s *Service) finance(ctx context.Context, a access.Actor, c *Consolidated, 
 		}
 	}
 	return nil
-}
-
-// withheldAsOf is Withheld on the records as they stood at the end of asOf: a tranche released
-// later was still unpaid then, a report approved later was still in review (or not yet sent in,
-// if it was first submitted later), so a report made after the half still shows what the half
-// ended with.
-func (s *Service) withheldAsOf(ctx context.Context, iv Intervention, asOf string) ([]HeldFunds, error) {
-	ts, err := s.tranches(ctx, s.db.R, iv.ID)
-	if err != nil {
-		return nil, err
-	}
-	states, err := s.reportStates(ctx, iv.ID)
-	if err != nil {
-		return nil, err
-	}
-	for seq, st := range states {
-		if st.SubmittedOn > asOf {
-			st = ReportState{Status: StatusDraft}
-		} else if st.Status == StatusApproved && st.ApprovedOn > asOf {
-			st.Status, st.ApprovedOn = StatusReviewed, ""
-		}
-		states[seq] = st
-	}
-	plain := make([]Tranche, len(ts))
-	for i, t := range ts {
-		plain[i] = t.Tranche
-		if plain[i].ReleasedOn > asOf {
-			plain[i].ReleasedOn = ""
-		}
-	}
-	held, err := Withheld(plain, states, asOf)
-	if err != nil {
-		return nil, fmt.Errorf("intervention %s: %w", iv.Code, err)
-	}
-	out := make([]HeldFunds, len(held))
-	for i, h := range held {
-		out[i] = HeldFunds{Intervention: iv, WithheldFunds: h}
-	}
-	return out, nil
 }

@@ -222,7 +222,7 @@ func TestConsolidatedReport(t *testing.T) {
 		var heldAP *plans.HeldFunds
 		var heldTotal int64
 		for i, h := range c.Withheld {
-			heldTotal += h.Tranche.Amount
+			heldTotal += h.Amount
 			if h.Intervention.Code == "AP-AH-01" && h.Tranche.Seq == 2 {
 				heldAP = &c.Withheld[i]
 			}

@@ -44,68 +44,10 @@ func (s *Service) Tranches(ctx context.Context, a access.Actor, interventionID i
 	return s.tranches(ctx, s.db.R, interventionID)
 }
 
+// tranches are an intervention's tranches as the records stand now.
 func (s *Service) tranches(ctx context.Context, q store.Queryer, interventionID int64) ([]StoredTranche, error) {
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.seq, t.kind, t.amount, t.report_seq, t.due_on, t.grace_until, COALESCE(d.released_on, ''), COALESCE(d.reference, ''),
-		COALESCE(d.amount, 0), COALESCE(r.status, '') FROM tranches t LEFT JOIN disbursements d ON d.tranche_id = t.id
-		LEFT JOIN reports r ON r.intervention_id = t.intervention_id AND r.seq = t.report_seq
-		WHERE t.intervention_id = $1 ORDER BY t.seq`, interventionID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []StoredTranche{}
-	for rows.Next() {
-		var t StoredTranche
-		if err := rows.Scan(&t.ID, &t.Seq, &t.Kind, &t.Amount, &t.ReportSeq, &t.Due, &t.GraceUntil, &t.ReleasedOn, &t.Reference, &t.Paid, &t.ReportStatus); err != nil {
-			return nil, err
-		}
-		t.Releasable = t.ReleasedOn == "" && Releasable(t.Tranche, t.ReportStatus)
-		t.Payable = t.Amount
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, s.settle(ctx, q, interventionID, out)
-}
-
-// settle works out the final tranche's payment (Settle) and holds it until every earlier report
-// is approved and every other tranche released, since the payment is what was spent less what
-// was paid.
-func (s *Service) settle(ctx context.Context, q store.Queryer, interventionID int64, ts []StoredTranche) error {
-	fin := -1
-	for i, t := range ts {
-		if t.Kind == FinalReport {
-			fin = i
-		}
-	}
-	if fin < 0 {
-		return nil // every tranche of it was zero
-	}
-	t := &ts[fin]
-	for _, o := range ts {
-		switch {
-		case o.ID == t.ID:
-		case o.ReleasedOn != "":
-			t.ReleasedBefore += o.Paid
-		case t.AfterTranche == 0 && t.ReleasedOn == "":
-			t.AfterTranche, t.Releasable = o.Seq, false
-		}
-	}
-	var pending sql.NullInt64
-	if err := q.QueryRowContext(ctx, `SELECT MIN(seq) FROM reports WHERE intervention_id = $1 AND seq < $2 AND status <> $3`,
-		interventionID, t.ReportSeq, StatusApproved).Scan(&pending); err != nil {
-		return err
-	}
-	if pending.Valid {
-		t.HeldFor, t.Releasable = int(pending.Int64), false
-	}
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM report_expenditures e JOIN reports r ON r.id = e.report_id
-		WHERE r.intervention_id = $1 AND r.status = $2`, interventionID, StatusApproved).Scan(&t.Spent); err != nil {
-		return err
-	}
-	t.Payable, t.Refund = Settle(t.Amount, t.Spent, t.ReleasedBefore)
-	return nil
+	st, err := s.moneyAsOf(ctx, q, interventionID, "")
+	return st.Tranches, err
 }
 
 // Release records the payment of a tranche in the disbursement ledger. Only an advance or a
@@ -232,7 +174,8 @@ type HeldFunds struct {
 }
 
 // WithheldAll lists, for every intervention the actor sees, the tranches that would have been
-// paid by asOf had every report been on time and approved, why each waits and for how long.
+// paid by asOf had every report been on time and approved, why each waits and for how long, as
+// the records stood at the end of asOf (withheldAsOf, as the consolidated reports list them).
 func (s *Service) WithheldAll(ctx context.Context, a access.Actor, asOf string) ([]HeldFunds, error) {
 	if asOf == "" {
 		asOf = s.today()
@@ -243,45 +186,13 @@ func (s *Service) WithheldAll(ctx context.Context, a access.Actor, asOf string) 
 	}
 	var out []HeldFunds
 	for _, iv := range ivs {
-		ts, err := s.tranches(ctx, s.db.R, iv.ID)
+		held, err := s.withheldAsOf(ctx, iv, asOf)
 		if err != nil {
 			return nil, err
 		}
-		states, err := s.reportStates(ctx, iv.ID)
-		if err != nil {
-			return nil, err
-		}
-		plain := make([]Tranche, len(ts))
-		for i, t := range ts {
-			plain[i] = t.Tranche
-		}
-		held, err := Withheld(plain, states, asOf)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range held {
-			out = append(out, HeldFunds{Intervention: iv, WithheldFunds: h})
-		}
+		out = append(out, held...)
 	}
 	return out, nil
-}
-
-func (s *Service) reportStates(ctx context.Context, interventionID int64) (map[int]ReportState, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT seq, status, first_submitted_on, approved_on FROM reports WHERE intervention_id = $1`, interventionID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int]ReportState{}
-	for rows.Next() {
-		var seq int
-		var st ReportState
-		if err := rows.Scan(&seq, &st.Status, &st.SubmittedOn, &st.ApprovedOn); err != nil {
-			return nil, err
-		}
-		out[seq] = st
-	}
-	return out, rows.Err()
 }
 
 // Spending is an intervention's money on a date: budget, released, spent (approved reports),
@@ -301,7 +212,8 @@ type Spending struct {
 // BurnTolerance is how far spending may run from time elapsed before it is flagged.
 const BurnTolerance = 0.15
 
-// SpendingOf computes an intervention's money as of a date.
+// SpendingOf computes an intervention's money as of a date (moneyAsOf): what was released by
+// then and what the reports approved by then spent.
 func (s *Service) SpendingOf(ctx context.Context, a access.Actor, interventionID int64, asOf string) (Spending, error) {
 	iv, err := s.Intervention(ctx, a, interventionID)
 	if err != nil {
@@ -310,25 +222,17 @@ func (s *Service) SpendingOf(ctx context.Context, a access.Actor, interventionID
 	if asOf == "" {
 		asOf = s.today()
 	}
-	sp := Spending{Budget: iv.Budget}
-	if err := s.db.R.QueryRowContext(ctx, `SELECT COALESCE(SUM(d.amount), 0) FROM disbursements d JOIN tranches t ON t.id = d.tranche_id
-		WHERE t.intervention_id = $1 AND d.released_on <= $2`, iv.ID, asOf).Scan(&sp.Released); err != nil {
-		return sp, err
+	st, err := s.moneyAsOf(ctx, s.db.R, iv.ID, asOf)
+	if err != nil {
+		return Spending{}, err
 	}
-	if err := s.db.R.QueryRowContext(ctx, `SELECT COALESCE(SUM(e.amount), 0) FROM report_expenditures e JOIN reports r ON r.id = e.report_id
-		WHERE r.intervention_id = $1 AND r.status = $2 AND r.approved_on <= $3`, iv.ID, StatusApproved, asOf).Scan(&sp.Spent); err != nil {
-		return sp, err
-	}
+	sp := Spending{Budget: iv.Budget, Released: st.Released, Spent: st.Spent}
 	if sp.Burn, err = BurnRate(sp.Spent, iv.Budget, iv.StartOn, iv.EndOn, asOf); err != nil {
 		return sp, err
 	}
 	sp.Status = sp.Burn.Status(BurnTolerance)
-	ts, err := s.tranches(ctx, s.db.R, iv.ID)
-	if err != nil {
-		return sp, err
-	}
-	for _, t := range ts {
-		if t.Kind == FinalReport && t.ReleasedOn != "" && t.ReleasedOn <= asOf {
+	for _, t := range st.Tranches {
+		if t.Kind == FinalReport && t.ReleasedOn != "" {
 			sp.Unpaid, sp.RefundDue = iv.Budget-sp.Released, t.Refund
 		}
 	}

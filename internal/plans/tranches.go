@@ -190,16 +190,20 @@ const (
 // WithheldFunds is a tranche held back on asOf, why, and since when.
 type WithheldFunds struct {
 	Tranche Tranche `json:"tranche"`
-	Reason  string  `json:"reason"`
-	Since   string  `json:"since"`
-	Days    int     `json:"days"`
+	// Amount is what is held: what releasing the tranche on asOf would pay — its planned amount
+	// (Tranche.Amount), or for the final tranche its settlement on the records of that day.
+	Amount int64  `json:"amount"`
+	Reason string `json:"reason"`
+	Since  string `json:"since"`
+	Days   int    `json:"days"`
 	// Late: the report missed its grace (submitted after it, or still unsubmitted past it).
 	Late bool `json:"late"`
 }
 
 // Withheld lists the unreleased tranches that would have been paid by asOf had everything been
 // on time (their Due is before asOf), with the reason each waits. reports holds the state of each
-// report by its Seq; a report missing from it is not yet submitted.
+// report by its Seq; a report missing from it is not yet submitted. Each is held at its planned
+// amount; the service holds a final tranche at its settlement instead (moneyState.withheld).
 //
 // Days are counted from the tranche's due date — the date the money would have flowed — except
 // for an approved report not yet paid, where the wait on the office counts from the approval if
@@ -221,7 +225,7 @@ func Withheld(tranches []Tranche, reports map[int]ReportState, asOf string) ([]W
 		if !now.After(due) {
 			continue
 		}
-		w := WithheldFunds{Tranche: t, Reason: WaitRelease, Since: t.Due}
+		w := WithheldFunds{Tranche: t, Amount: t.Amount, Reason: WaitRelease, Since: t.Due}
 		if t.Kind != AdvanceTranche {
 			st := reports[t.ReportSeq]
 			switch st.Status {

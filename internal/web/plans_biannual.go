@@ -342,12 +342,12 @@ func biLayout(tr Tr, c plans.Consolidated, today string) biReport {
 			late = tr.T("biannual.late")
 		}
 		ht.Rows = append(ht.Rows, []biCell{biText(w.Intervention.Code + " " + w.Intervention.Title(tr.Lang)), biText(w.Intervention.Agency(tr.Lang)),
-			biText(biTranche(tr, w.Tranche)), biMoney(w.Tranche.Amount), biText(w.Intervention.Currency), biStatus(tr, "withheld.", w.Reason),
+			biText(biTranche(tr, w.Tranche)), biMoney(w.Amount), biText(w.Intervention.Currency), biStatus(tr, "withheld.", w.Reason),
 			biText(w.Since), biInt(w.Days), biText(late)})
 		if _, ok := sums[w.Intervention.Currency]; !ok {
 			order = append(order, w.Intervention.Currency)
 		}
-		sums[w.Intervention.Currency] += w.Tranche.Amount
+		sums[w.Intervention.Currency] += w.Amount
 	}
 	for _, cur := range order {
 		ht.Foot = append(ht.Foot, []biCell{biText(tr.T("biannual.total")), biText(""), biText(""), biMoney(sums[cur]), biText(cur), biText(""),

@@ -120,7 +120,10 @@ type ivHeldRow struct {
 	Agency string
 	Kind   string
 	Reason string
-	Amount string
+	Amount string // what is held: what releasing the tranche would pay on the date
+	// Planned is the tranche as planned, shown beside a final tranche held at a settlement that
+	// differs from it ("" otherwise).
+	Planned string
 }
 
 type ivHeldData struct {
@@ -147,9 +150,13 @@ func (h *interventionsWeb) withheldPage(w http.ResponseWriter, r *http.Request, 
 	}
 	sums := map[string]int64{}
 	for _, x := range held {
-		d.Rows = append(d.Rows, ivHeldRow{H: x, Title: x.Intervention.Title(tr.Lang), Agency: x.Intervention.Agency(tr.Lang),
-			Kind: tr.T("pw.tranche." + x.Tranche.Kind), Reason: tr.T("withheld." + x.Reason), Amount: ivMoney(x.Tranche.Amount)})
-		sums[x.Intervention.Currency] += x.Tranche.Amount
+		row := ivHeldRow{H: x, Title: x.Intervention.Title(tr.Lang), Agency: x.Intervention.Agency(tr.Lang),
+			Kind: tr.T("pw.tranche." + x.Tranche.Kind), Reason: tr.T("withheld." + x.Reason), Amount: ivMoney(x.Amount)}
+		if x.Amount != x.Tranche.Amount {
+			row.Planned = tr.T("pw.held_planned", "Planned", ivMoney(x.Tranche.Amount))
+		}
+		d.Rows = append(d.Rows, row)
+		sums[x.Intervention.Currency] += x.Amount
 	}
 	d.Totals = ivTotals(sums)
 	h.render(w, r, http.StatusOK, "plans_withheld", &Page{Title: tr.T("pw.withheld_title"), Data: d})
