@@ -165,14 +165,21 @@ func (s *Service) card(ctx context.Context, q store.Queryer, a access.Actor, id 
 	c.Own = c.own(a)
 	c.Identifiable = a.Can(access.IdentifyCards) && c.Anonymised == "" && c.MergedInto == 0
 	if c.Identifiable && !c.own(a) {
-		// The receiving side of a referral sees the person's details once it has accepted it:
-		// the referral consent covers them; a referral only sent does not.
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM referrals r JOIN org_units u ON u.id = r.to_unit_id
-			WHERE r.card_id = $1 AND r.status IN ('accepted', 'completed') AND u.path LIKE $2`, id, a.PathPattern()).Scan(&n); err != nil {
+		// The receiving side of a referral sees the person's details once it has accepted it,
+		// for as long as the referral consent covering them stands: withdrawn, the details are
+		// the sending site's alone again. A referral sent under a logged override of consent
+		// carries the override instead. A referral only sent shows no details.
+		var n, overridden int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(CASE WHEN r.consent_override THEN 1 END) FROM referrals r JOIN org_units u ON u.id = r.to_unit_id
+			WHERE r.card_id = $1 AND r.status IN ('accepted', 'completed') AND u.path LIKE $2`, id, a.PathPattern()).Scan(&n, &overridden); err != nil {
 			return Card{}, err
 		}
-		c.Identifiable = n > 0
+		c.Identifiable = overridden > 0
+		if n > 0 && overridden == 0 {
+			if c.Identifiable, err = consented(ctx, q, id, "referral", s.today()); err != nil {
+				return Card{}, err
+			}
+		}
 	}
 	return c, nil
 }
@@ -275,14 +282,14 @@ func DupKey(keys *seal.Keyring, name, birth, homePath string) string {
 }
 
 // DuplicateError reports likely duplicates found at registration: the cards of people with the
-// same name, birth and home county. Numbers of cards out of the actor's scope are not given.
+// same name, birth and home county that the registrant may see. Cards outside their area are
+// neither listed nor counted (see duplicates.go).
 type DuplicateError struct {
-	Cards  []Card // those in scope
-	Hidden int    // how many more exist out of scope
+	Cards []Card
 }
 
 func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("likely duplicate of %d card(s)", len(e.Cards)+e.Hidden)
+	return fmt.Sprintf("likely duplicate of %d card(s)", len(e.Cards))
 }
 
 // Register creates a card, sealing its protected fields, with the consents given at
@@ -323,10 +330,12 @@ func (s *Service) Register(ctx context.Context, a access.Actor, in CardInput, co
 			home = site
 		}
 		dup := s.dupKey(in.Name, in.Birth, home)
-		if !in.NotDuplicate {
-			if err := s.duplicates(ctx, tx, a, dup, 0); err != nil {
-				return err
-			}
+		seen, err := s.duplicates(ctx, tx, a, dup, 0)
+		if err != nil {
+			return err
+		}
+		if len(seen) > 0 && !in.NotDuplicate {
+			return &DuplicateError{Cards: seen}
 		}
 		var seq int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO card_sequences (site_id, next) VALUES ($1, 2)
@@ -360,33 +369,15 @@ func (s *Service) Register(ctx context.Context, a access.Actor, in CardInput, co
 		if err := analytics.SetPerson(ctx, tx, s.db.Dialect, nil, &analytics.Person{ID: id, Sex: in.Sex, BirthYear: year, Groups: in.Groups, Ethnicity: in.Ethnicity}); err != nil {
 			return err
 		}
+		if err := s.notePairs(ctx, tx, a, id, dup, seen); err != nil {
+			return err
+		}
 		if card, err = s.card(ctx, tx, access.System, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, a, "create", "card", id, in.SiteID, nil, card)
 	})
 	return card, err
-}
-
-// duplicates returns a DuplicateError when other live cards share the blind index.
-func (s *Service) duplicates(ctx context.Context, tx *sql.Tx, a access.Actor, dup string, except int64) error {
-	ids, err := store.IDs(ctx, tx, `SELECT id FROM cards WHERE dup_key = $1 AND merged_into IS NULL AND anonymised_on = '' AND id <> $2 ORDER BY id`, dup, except)
-	if err != nil || len(ids) == 0 {
-		return err
-	}
-	de := &DuplicateError{}
-	for _, id := range ids {
-		c, err := s.card(ctx, tx, a, id)
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, access.ErrForbidden) {
-			de.Hidden++
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		de.Cards = append(de.Cards, c)
-	}
-	return de
 }
 
 func (s *Service) sealAll(number string, in CardInput) ([5][]byte, error) {
@@ -596,6 +587,7 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in CardI
 		if home == "" {
 			home = old.sitePath
 		}
+		dup := s.dupKey(in.Name, in.Birth, home)
 		sealed, err := s.sealAll(old.Number, in)
 		if err != nil {
 			return err
@@ -604,7 +596,10 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in CardI
 		if _, err := tx.ExecContext(ctx, `UPDATE cards SET sex = $1, birth_date = $2, birth_year = $3, ethnicity = $4, groups = $5, home_unit_id = $6, current_unit_id = $7,
 				status = $8, name_sealed = $9, id_number_sealed = $10, phone_sealed = $11, address_sealed = $12, guardian_sealed = $13, dup_key = $14, updated_at = $15 WHERE id = $16`,
 			in.Sex, in.Birth, year, in.Ethnicity, analytics.JoinGroups(in.Groups), nullID(in.HomeUnitID), nullID(in.CurrentUnitID), in.Status,
-			sealed[0], sealed[1], sealed[2], sealed[3], sealed[4], s.dupKey(in.Name, in.Birth, home), store.Now(), id); err != nil {
+			sealed[0], sealed[1], sealed[2], sealed[3], sealed[4], dup, store.Now(), id); err != nil {
+			return err
+		}
+		if err := s.notePairs(ctx, tx, a, id, dup, nil); err != nil {
 			return err
 		}
 		if err := analytics.SetPerson(ctx, tx, s.db.Dialect, personOf(old), &analytics.Person{ID: id, Sex: in.Sex, BirthYear: year, Groups: in.Groups, Ethnicity: in.Ethnicity}); err != nil {
@@ -680,8 +675,13 @@ func (s *Service) Merge(ctx context.Context, a access.Actor, keepID, dropID int6
 				return err
 			}
 		}
+		// The duplicate keeps no more of the person than an anonymised card: its birth date
+		// shortens to the year (the kept card holds the date).
 		if _, err := tx.ExecContext(ctx, `UPDATE cards SET merged_into = $1, name_sealed = NULL, id_number_sealed = NULL, phone_sealed = NULL, address_sealed = NULL,
-				guardian_sealed = NULL, dup_key = '', updated_at = $2 WHERE id = $3`, keepID, store.Now(), dropID); err != nil {
+				guardian_sealed = NULL, dup_key = '', birth_date = SUBSTR(birth_date, 1, 4), updated_at = $2 WHERE id = $3`, keepID, store.Now(), dropID); err != nil {
+			return err
+		}
+		if _, err := decidePair(ctx, tx, a, keepID, dropID, "merged"); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cards SET last_active = $1 WHERE id = $2 AND last_active < $1`, drop.LastActive, keepID); err != nil {

@@ -114,15 +114,42 @@ func (s *Service) ExportCards(ctx context.Context, a access.Actor, q CardQuery, 
 	return out, err
 }
 
-// ReachCell is one cell of an aggregate reach table: a count, or suppressed.
+// Exact reports whether counts of people are shown to a exactly. This is the one rule of
+// disclosure, which reach tables and figures (pages, API and exports alike) and the measured
+// change all apply: only those who may open the cards behind a count (cards.view: caseworkers and
+// project officers, whose scope already lets them open every card a count of their units is made
+// of) see it exactly. To everyone else (donors, evaluators, committee members, agency reporters)
+// every count from 1 to MinCell-1 is suppressed, as it is in every export whoever asks.
+func Exact(a access.Actor) bool { return a.Can(access.ViewCards) }
+
+// hides reports whether small counts are suppressed for a: always in an export, and on pages
+// and in the API unless a sees counts exactly.
+func hides(a access.Actor, export bool) bool { return export || !Exact(a) }
+
+// ReachCell is one cell of an aggregate reach table: a count, or suppressed (People 0).
 type ReachCell struct {
 	Key        string `json:"key"`
 	People     int64  `json:"people"`
 	Suppressed bool   `json:"suppressed"`
 }
 
-// Dimensions a reach table can break down by.
-var Breakdowns = []string{"unit", "service_type", "sex", "age", "group"}
+// ReachRow is one unit's row of a reach table: its reach in total and broken down.
+type ReachRow struct {
+	UnitID int64       `json:"unit_id"`
+	Total  ReachCell   `json:"total"`
+	Cells  []ReachCell `json:"cells"`
+}
+
+// ReachGrid is a reach table: the reach of a unit (the first row) and of units below it (the
+// other rows), each broken down by one dimension whose values are the columns (Keys).
+type ReachGrid struct {
+	By   string     `json:"by"`
+	Keys []string   `json:"keys"`
+	Rows []ReachRow `json:"rows"`
+}
+
+// Dimensions a reach table can break down by ("" for the totals alone).
+var Breakdowns = []string{"service_type", "sex", "age", "group"}
 
 // AgeBands are the project's reporting bands (seed 001 §1.3: target ages 12 to 24).
 var AgeBands = []struct {
@@ -130,84 +157,93 @@ var AgeBands = []struct {
 	Min, Max int
 }{{"0-11", 0, 11}, {"12-15", 12, 15}, {"16-18", 16, 18}, {"19-24", 19, 24}, {"25+", 25, 200}}
 
-// ReachTable breaks a unit's reach down by one dimension (child units, service type, sex, age
-// band or target group). suppress hides counts from 1 to MinCell-1, as every export must; and
-// when exactly one cell of the table is hidden, the next smallest is hidden too, so the hidden
-// one cannot be recovered from the total.
-func (s *Service) ReachTable(ctx context.Context, a access.Actor, q ReachQuery, by string, suppress bool) (int64, []ReachCell, error) {
-	total, err := s.Reach(ctx, a, q)
-	if err != nil {
-		return 0, nil, err
-	}
-	var cells []ReachCell
-	ask := func(key string, f func(*ReachQuery)) error {
-		sub := q
-		sub.Filter.Types = append([]string(nil), q.Types...)
-		sub.Filter.Groups = append([]string(nil), q.Groups...)
-		f(&sub)
-		n, err := s.Reach(ctx, a, sub)
-		cells = append(cells, ReachCell{Key: key, People: n})
-		return err
-	}
+// column is one value of a breakdown: its key and how it narrows the query.
+type column struct {
+	key    string
+	narrow func(*ReachQuery)
+}
+
+// columns are the values of a breakdown the query allows: the service types asked (else every
+// one), the sex asked (else both), the bands within the ages asked (cut to them), the target
+// groups asked (else every one).
+func columns(q ReachQuery, by string) ([]column, error) {
+	var out []column
 	switch by {
-	case "unit":
-		rows, err := s.db.R.QueryContext(ctx, `SELECT id, code FROM org_units WHERE parent_id = $1 ORDER BY code`, q.UnitID)
-		if err != nil {
-			return 0, nil, err
-		}
-		type kid struct {
-			id   int64
-			code string
-		}
-		var kids []kid
-		for rows.Next() {
-			var k kid
-			if err := rows.Scan(&k.id, &k.code); err != nil {
-				rows.Close()
-				return 0, nil, err
-			}
-			kids = append(kids, k)
-		}
-		rows.Close()
-		for _, k := range kids {
-			if err := ask(k.code, func(r *ReachQuery) { r.UnitID = k.id }); err != nil {
-				return 0, nil, err
-			}
-		}
+	case "":
 	case "service_type":
 		for _, t := range ServiceTypes {
-			if len(q.Types) > 0 && !contains(q.Types, t) {
-				continue
-			}
-			if err := ask(t, func(r *ReachQuery) { r.Types = []string{t} }); err != nil {
-				return 0, nil, err
+			if len(q.Types) == 0 || contains(q.Types, t) {
+				out = append(out, column{t, func(r *ReachQuery) { r.Types = []string{t} }})
 			}
 		}
 	case "sex":
 		for _, x := range Sexes {
-			if err := ask(x, func(r *ReachQuery) { r.Sex = x }); err != nil {
-				return 0, nil, err
+			if q.Sex == "" || q.Sex == x {
+				out = append(out, column{x, func(r *ReachQuery) { r.Sex = x }})
 			}
 		}
 	case "age":
 		for _, b := range AgeBands {
-			if err := ask(b.Key, func(r *ReachQuery) { r.Aged, r.AgeMin, r.AgeMax = true, b.Min, b.Max }); err != nil {
-				return 0, nil, err
+			lo, hi := b.Min, b.Max
+			if q.Aged {
+				lo, hi = max(lo, q.AgeMin), min(hi, q.AgeMax)
+			}
+			if lo <= hi {
+				out = append(out, column{b.Key, func(r *ReachQuery) { r.Aged, r.AgeMin, r.AgeMax = true, lo, hi }})
 			}
 		}
 	case "group":
 		for _, g := range Groups {
-			if err := ask(g, func(r *ReachQuery) { r.Groups = []string{g} }); err != nil {
-				return 0, nil, err
+			if len(q.Groups) == 0 || contains(q.Groups, g) {
+				out = append(out, column{g, func(r *ReachQuery) { r.Groups = []string{g} }})
 			}
 		}
 	default:
-		return 0, nil, valid.New("by", "one_of", strings.Join(Breakdowns, ", "))
+		return nil, valid.New("by", "one_of", strings.Join(Breakdowns, ", "))
 	}
-	if suppress {
-		total = Suppress(total, cells)
+	return out, nil
+}
+
+// ReachTable breaks down by one dimension (service type, sex, age band or target group; blank
+// for the totals alone) the reach of the query's unit, the first row, and of each unit of below
+// (the units directly below it, in the order the caller shows them). The counts are disclosed
+// as Exact says for the actor; an export (export set) suppresses them whoever asks. Suppression
+// hides every count from 1 to MinCell-1 and, where one alone would be hidden in a row or a
+// column, the next smallest with it (see SuppressGrid).
+func (s *Service) ReachTable(ctx context.Context, a access.Actor, q ReachQuery, by string, below []int64, export bool) (ReachGrid, error) {
+	cols, err := columns(q, by)
+	if err != nil {
+		return ReachGrid{}, err
 	}
-	return total, cells, nil
+	g := ReachGrid{By: by, Keys: []string{}}
+	for _, c := range cols {
+		g.Keys = append(g.Keys, c.key)
+	}
+	for _, unit := range append([]int64{q.UnitID}, below...) {
+		uq := q
+		uq.UnitID = unit
+		n, err := s.Reach(ctx, a, uq)
+		if err != nil {
+			return ReachGrid{}, err
+		}
+		row := ReachRow{UnitID: unit, Total: ReachCell{People: n}, Cells: []ReachCell{}}
+		for _, c := range cols {
+			sub := uq
+			sub.Filter.Types = append([]string(nil), q.Types...)
+			sub.Filter.Groups = append([]string(nil), q.Groups...)
+			c.narrow(&sub)
+			n, err := s.Reach(ctx, a, sub)
+			if err != nil {
+				return ReachGrid{}, err
+			}
+			row.Cells = append(row.Cells, ReachCell{Key: c.key, People: n})
+		}
+		g.Rows = append(g.Rows, row)
+	}
+	if hides(a, export) {
+		SuppressGrid(g.Rows)
+	}
+	return g, nil
 }
 
 func contains(xs []string, x string) bool {
@@ -219,30 +255,83 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-// Suppress hides small cells in place (primary suppression of 1..MinCell-1, then secondary: a
-// lone hidden cell takes the smallest visible non-zero cell with it). A total under MinCell is
-// returned as -1 (hidden).
+// Suppress hides small cells of one row in place, as SuppressGrid does a table's (primary
+// suppression of 1..MinCell-1, then secondary: a lone hidden count takes the smallest visible
+// non-zero cell with it). A total hidden is returned as -1.
 func Suppress(total int64, cells []ReachCell) int64 {
-	hidden := 0
-	for i := range cells {
-		if cells[i].People > 0 && cells[i].People < MinCell {
-			cells[i].Suppressed, cells[i].People = true, 0
-			hidden++
-		}
-	}
-	if hidden == 1 {
-		best := -1
-		for i, c := range cells {
-			if !c.Suppressed && c.People > 0 && (best < 0 || c.People < cells[best].People) {
-				best = i
-			}
-		}
-		if best >= 0 {
-			cells[best].Suppressed, cells[best].People = true, 0
-		}
-	}
-	if total > 0 && total < MinCell {
+	rows := []ReachRow{{Total: ReachCell{People: total}, Cells: cells}}
+	SuppressGrid(rows)
+	if rows[0].Total.Suppressed {
 		return -1
 	}
 	return total
+}
+
+// SuppressGrid hides the small counts of a reach table in place. Every count from 1 to
+// MinCell-1 is hidden (People 0, Suppressed). Then, so that no hidden count can be had by
+// difference, wherever exactly one count of a line (a total and the counts it sums up) is
+// hidden, the smallest visible non-zero count of the line is hidden with it (the total when no
+// other is left), until no line has a lone hidden count. The lines are each row (its total and
+// its cells) and, when there are several rows, the first row's total over the other rows'
+// totals and each of the first row's cells over the same column of the other rows.
+func SuppressGrid(rows []ReachRow) {
+	small := func(c *ReachCell) {
+		if c.People > 0 && c.People < MinCell {
+			c.People, c.Suppressed = 0, true
+		}
+	}
+	type line struct {
+		total *ReachCell
+		cells []*ReachCell
+	}
+	var lines []line
+	for i := range rows {
+		small(&rows[i].Total)
+		l := line{total: &rows[i].Total}
+		for j := range rows[i].Cells {
+			small(&rows[i].Cells[j])
+			l.cells = append(l.cells, &rows[i].Cells[j])
+		}
+		lines = append(lines, l)
+	}
+	if len(rows) > 1 {
+		totals := line{total: &rows[0].Total}
+		for i := 1; i < len(rows); i++ {
+			totals.cells = append(totals.cells, &rows[i].Total)
+		}
+		lines = append(lines, totals)
+		for j := range rows[0].Cells {
+			col := line{total: &rows[0].Cells[j]}
+			for i := 1; i < len(rows); i++ {
+				if j < len(rows[i].Cells) {
+					col.cells = append(col.cells, &rows[i].Cells[j])
+				}
+			}
+			lines = append(lines, col)
+		}
+	}
+	for more := true; more; {
+		more = false
+		for _, l := range lines {
+			hidden := 0
+			var best *ReachCell
+			for _, c := range l.cells {
+				switch {
+				case c.Suppressed:
+					hidden++
+				case c.People > 0 && (best == nil || c.People < best.People):
+					best = c
+				}
+			}
+			if l.total.Suppressed {
+				hidden++
+			} else if best == nil && l.total.People > 0 {
+				best = l.total
+			}
+			if hidden == 1 && best != nil {
+				best.People, best.Suppressed = 0, true
+				more = true
+			}
+		}
+	}
 }

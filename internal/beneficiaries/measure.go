@@ -495,6 +495,9 @@ type ChangeStats struct {
 	HasCI        bool    `json:"has_ci"`
 	CILow        float64 `json:"ci_low"`
 	CIHigh       float64 `json:"ci_high"`
+	// Suppressed: fewer than MinCell people, or the next smallest group of a report where one
+	// alone would be (see withholdChange): every figure is withheld (zero), N too.
+	Suppressed bool `json:"suppressed"`
 }
 
 // ChangeRow is one group of the cohort: a site, a province or a target group (Key is its code),
@@ -521,7 +524,8 @@ type ChangeReport struct {
 
 // Change measures the change from baseline to end on an instrument among the people registered
 // at the sites of a unit's subtree who have both. By "group" a person counts under each of their
-// target groups (people with none appear only in Overall).
+// target groups (people with none appear only in Overall). To an actor who may not see counts
+// exactly (Exact) groups of fewer than MinCell people are withheld (withholdChange).
 func (s *Service) Change(ctx context.Context, a access.Actor, q ChangeQuery) (ChangeReport, error) {
 	if err := a.Require(access.ViewReach); err != nil {
 		return ChangeReport{}, err
@@ -611,7 +615,43 @@ func (s *Service) Change(ctx context.Context, a access.Actor, q ChangeQuery) (Ch
 		}
 		return strings.Compare(x.Key, y.Key)
 	})
+	if !Exact(a) {
+		withholdChange(&out)
+	}
 	return out, nil
+}
+
+// withholdChange withholds, as every count shown to someone who may not see counts exactly
+// must be, the statistics of each group of fewer than MinCell people: its N, means, interval and
+// share improved. Overall still counts them. Where exactly one group is withheld the next
+// smallest goes with it, so the withheld one cannot be worked out from Overall and the rest;
+// when there is no other group to take, Overall is withheld instead. An Overall of fewer than
+// MinCell people is withheld too.
+func withholdChange(rep *ChangeReport) {
+	small := func(st ChangeStats) bool { return st.N > 0 && st.N < MinCell }
+	withhold := func(st *ChangeStats) { *st = ChangeStats{Suppressed: true} }
+	hidden, best := 0, -1
+	for i := range rep.Rows {
+		if small(rep.Rows[i].ChangeStats) {
+			withhold(&rep.Rows[i].ChangeStats)
+			hidden++
+		}
+	}
+	if hidden == 1 {
+		for i, r := range rep.Rows {
+			if !r.Suppressed && r.N > 0 && (best < 0 || r.N < rep.Rows[best].N) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			withhold(&rep.Rows[best].ChangeStats)
+		} else {
+			withhold(&rep.Overall.ChangeStats)
+		}
+	}
+	if small(rep.Overall.ChangeStats) {
+		withhold(&rep.Overall.ChangeStats)
+	}
 }
 
 // SummariseChange computes the figures of a cohort from its (baseline, end) score pairs. The

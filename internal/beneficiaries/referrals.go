@@ -50,8 +50,12 @@ type Referral struct {
 	SentOn         string    `json:"sent_on"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	Incoming       bool      `json:"incoming"` // the reader is on the receiving side
-	toPath         string
-	fromPath       string
+	// Closed: the reader received the referral and rejected it, so the card is no longer theirs
+	// to see; the card's number and the sender's reason are withheld from them (CardID 0, Card
+	// and Reason empty), and what remains is their own answer.
+	Closed   bool `json:"closed,omitempty"`
+	toPath   string
+	fromPath string
 }
 
 // FromName is the sending site's name in lang.
@@ -172,6 +176,9 @@ func scanReferral(sc interface{ Scan(...any) error }, a access.Actor) (Referral,
 	err := sc.Scan(&r.ID, &r.CardID, &r.Card, &r.FromUnitID, &r.FromNameZH, &r.FromNameEN, &r.fromPath, &r.ToUnitID, &r.ToPartnerID, &r.ToNameZH, &r.ToNameEN, &r.toPath,
 		&r.ServiceType, &r.Reason, &r.Status, &r.Override, &r.OverrideReason, &r.Response, &r.SentOn, &r.UpdatedAt)
 	r.Incoming = r.toPath != "" && a.Sees(r.toPath) && !a.Sees(r.fromPath)
+	if r.Incoming && r.Status == "rejected" {
+		r.Closed, r.CardID, r.Card, r.Reason, r.OverrideReason = true, 0, "", "", ""
+	}
 	return r, err
 }
 

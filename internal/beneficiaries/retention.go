@@ -15,15 +15,27 @@ import (
 )
 
 // anonymise erases what identifies a person and keeps what counts: the protected fields, the
-// guardian's name on consents, the duplicate index and the birth day go; sex, birth year,
-// groups, site and every service stay, so reach, which counts card ids, does not change.
+// guardian's name on consents, the duplicate index and the birth day go, and so does the free
+// text written about the person (services' notes, referrals' reasons and answers, the
+// person's feedback comments), where a name or a circumstance is easily written; sex, birth
+// year, groups, site and every service, referral and rating stay, so reach, which counts card
+// ids, and every summary do not change.
 func anonymise(ctx context.Context, tx *sql.Tx, id int64, on string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE cards SET name_sealed = NULL, id_number_sealed = NULL, phone_sealed = NULL, address_sealed = NULL, guardian_sealed = NULL,
 			dup_key = '', birth_date = SUBSTR(birth_date, 1, 4), anonymised_on = $1, updated_at = $2 WHERE id = $3`, on, store.Now(), id); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE card_consents SET giver_sealed = NULL WHERE card_id = $1`, id)
-	return err
+	for _, q := range []string{
+		`UPDATE card_consents SET giver_sealed = NULL WHERE card_id = $1`,
+		`UPDATE services SET note = '' WHERE card_id = $1 AND note <> ''`,
+		`UPDATE referrals SET reason = '', response = '', override_reason = '' WHERE card_id = $1`,
+		`UPDATE feedback SET comment = '' WHERE card_id = $1 AND comment <> ''`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Erase anonymises one card on the person's request.

@@ -313,6 +313,34 @@ func TestReferralsNeedConsent(t *testing.T) {
 		if _, err := w.svc.Refer(ctx, w.caseAH, to); ruleOf(err) != "consent:referral_consent" {
 			t.Errorf("after withdrawal: %v", err)
 		}
+		// ... and takes the details away from the receiving side, which keeps the card
+		// pseudonymous while its accepted referral runs.
+		if _, err := w.svc.Identify(ctx, w.caseJS, c.ID, "referral"); !errors.Is(err, access.ErrForbidden) {
+			t.Errorf("receiving side identifies after the referral consent was withdrawn: %v", err)
+		}
+		if got, err := w.svc.Card(ctx, w.caseJS, c.ID); err != nil || got.Identifiable {
+			t.Errorf("receiving side's card after withdrawal: identifiable %v (%v)", got.Identifiable, err)
+		}
+		// The overridden referral, rejected: the receiving side keeps its own answer, but no
+		// longer the card's number or the sender's reason.
+		if _, err := w.svc.Respond(ctx, w.caseJS, r.ID, "rejected", "no place"); err != nil {
+			t.Fatal(err)
+		}
+		in, err = w.svc.Referrals(ctx, w.caseJS, 0)
+		if err != nil || len(in) != 2 {
+			t.Fatalf("receiving side's referrals after rejecting one: %+v %v", in, err)
+		}
+		for _, x := range in {
+			switch {
+			case x.ID == r.ID && (!x.Closed || x.Card != "" || x.CardID != 0 || x.Reason != "" || x.OverrideReason != "" || x.Response != "no place"):
+				t.Errorf("rejected referral as the receiving side lists it: %+v", x)
+			case x.ID == r2.ID && (x.Closed || x.Card != c.Number || x.Reason == ""):
+				t.Errorf("accepted referral as the receiving side lists it: %+v", x)
+			}
+		}
+		if out, err := w.svc.Referrals(ctx, w.officerAH, 0); err != nil || len(out) != 2 || out[1].ID != r.ID || out[1].Closed || out[1].Card != c.Number || out[1].Reason == "" {
+			t.Errorf("sending side's referrals after the rejection: %+v %v", out, err)
+		}
 		// A third province sees neither the card nor the referrals.
 		if list, err := w.svc.Referrals(ctx, access.Actor{Role: access.ProvincialOfficer, UnitPath: "/999/"}, 0); err != nil || len(list) != 0 {
 			t.Errorf("outsider sees %d referrals (%v)", len(list), err)
@@ -420,12 +448,35 @@ func TestKeyRotationAndRetention(t *testing.T) {
 			t.Errorf("reach %d → %d", before, now)
 		}
 		// Erasure on request is for administrators.
-		c2, _ := after.Register(ctx, w.caseAH, person(w.fd1.ID, "周七", "1990-01-01"), nil)
+		// It also clears what was written about the person in free text, and keeps every
+		// record that counts.
+		c2, err := after.Register(ctx, w.caseAH, person(w.fd1.ID, "周七", "1990-01-01"), []ConsentInput{{Purpose: "referral", GivenBy: "self", GivenOn: "2012-02-02"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := after.AddService(ctx, w.caseAH, ServiceInput{CardID: c2.ID, SiteID: w.fd1.ID, Type: "counselling", Date: "2012-03-03", Note: "周七 came with her cousin"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := after.Refer(ctx, w.caseAH, ReferralInput{CardID: c2.ID, ToUnitID: w.bh1.ID, ServiceType: "employment", Reason: "周七 is moving to Wuxi"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := after.AddFeedback(ctx, w.caseAH, FeedbackInput{SiteID: w.fd1.ID, ServiceType: "counselling", CardID: c2.ID, Date: "2012-03-03", Rating: 4, Comment: "I am 周七, thank you"}); err != nil {
+			t.Fatal(err)
+		}
 		if err := after.Erase(ctx, w.caseAH, c2.ID, "asked"); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("caseworker erases: %v", err)
 		}
 		if err := after.Erase(ctx, access.System, c2.ID, "asked in writing"); err != nil {
 			t.Errorf("erase: %v", err)
+		}
+		var texts string
+		var records int
+		if err := db.R.QueryRowContext(ctx, `SELECT
+				(SELECT COALESCE(MAX(note), '') FROM services WHERE card_id = $1) || (SELECT COALESCE(MAX(reason), '') FROM referrals WHERE card_id = $1) ||
+				(SELECT COALESCE(MAX(comment), '') FROM feedback WHERE card_id = $1),
+				(SELECT COUNT(*) FROM services WHERE card_id = $1) + (SELECT COUNT(*) FROM referrals WHERE card_id = $1) + (SELECT COUNT(*) FROM feedback WHERE card_id = $1)`,
+			c2.ID).Scan(&texts, &records); err != nil || texts != "" || records != 3 {
+			t.Errorf("erased card keeps free text %q, %d records (%v)", texts, records, err)
 		}
 	})
 }

@@ -31,6 +31,8 @@ func (s *Server) routesCards() {
 	s.handle("GET /cards", s.page(h.list))
 	s.handle("POST /cards", s.page(h.register))
 	s.handle("GET /cards/access-log", s.page(h.accessLog))
+	s.handle("GET /cards/duplicates", s.page(h.duplicates))
+	s.handle("POST /cards/duplicates/distinct", s.page(h.distinct))
 	s.handle("GET /cards/sessions/new", s.page(h.sessionForm))
 	s.handle("POST /cards/sessions", s.page(h.sessionCreate))
 	s.handle("GET /cards/instruments", s.page(h.instruments))
@@ -490,8 +492,52 @@ func (h *cardsWeb) merge(w http.ResponseWriter, r *http.Request, a access.Actor)
 			return "", err
 		}
 		_, err = h.svc.Merge(ctx, a, c.ID, dup.ID)
+		if r.PostFormValue("from") == "duplicates" {
+			return "/cards/duplicates", err
+		}
 		return "", err
 	})
+}
+
+// duplicatesData is the list of likely duplicates waiting for a decision.
+type duplicatesData struct {
+	Pairs []beneficiaries.DuplicatePair
+	Err   string
+}
+
+// duplicates lists the open pairs of likely duplicates both of whose cards are the reader's,
+// each with a merge either way and a "two people" answer.
+func (h *cardsWeb) duplicates(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	h.duplicatesPage(w, r, a, http.StatusOK, "")
+}
+
+func (h *cardsWeb) duplicatesPage(w http.ResponseWriter, r *http.Request, a access.Actor, status int, msg string) {
+	pairs, err := h.svc.LikelyDuplicates(r.Context(), a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	tr := reqCtx(r).tr
+	h.render(w, r, status, "cards_duplicates", &Page{Title: tr.T("dup.title"), Data: duplicatesData{Pairs: pairs, Err: msg}})
+}
+
+// distinct marks a pair as two people.
+func (h *cardsWeb) distinct(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	r.ParseForm()
+	one, _ := strconv.ParseInt(r.PostFormValue("card"), 10, 64)
+	two, _ := strconv.ParseInt(r.PostFormValue("other"), 10, 64)
+	err := h.svc.MarkDistinct(r.Context(), a, one, two)
+	if err == nil {
+		h.flash(r, "flash.saved")
+		http.Redirect(w, r, "/cards/duplicates", http.StatusSeeOther)
+		return
+	}
+	es, err := formErrors(err)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.duplicatesPage(w, r, a, http.StatusUnprocessableEntity, h.say(reqCtx(r).tr, es[0]))
 }
 
 func (h *cardsWeb) erase(w http.ResponseWriter, r *http.Request, a access.Actor) {
@@ -891,6 +937,13 @@ func init() {
 	funcs["num2"] = func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 	funcs["hasGroup"] = func(gs []string, g string) bool { return slices.Contains(gs, g) }
 	funcs["refRow"] = func(p *Page, r beneficiaries.Referral) refRowArgs { return refRowArgs{Page: p, Ref: r} }
+	funcs["dupCard"] = func(p *Page, c beneficiaries.Card) dupCardArgs { return dupCardArgs{Page: p, Card: c} }
+}
+
+// dupCardArgs carry one card of a likely-duplicate pair and the page into the dup_card template.
+type dupCardArgs struct {
+	Page *Page
+	Card beneficiaries.Card
 }
 
 // refRowArgs carry one referral and the page into the referral_row template.

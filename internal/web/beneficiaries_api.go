@@ -23,6 +23,8 @@ func (h *cardsWeb) routesCardsAPI() {
 	s.handle("PUT /api/v1/cards/{id}", h.api(h.apiUpdate))
 	s.handle("POST /api/v1/cards/{id}/identify", h.api(h.apiIdentify))
 	s.handle("POST /api/v1/cards/{id}/merge", h.api(h.apiMerge))
+	s.handle("GET /api/v1/cards/duplicates", h.api(h.apiDuplicates))
+	s.handle("POST /api/v1/cards/duplicates/distinct", h.api(h.apiDistinct))
 	s.handle("GET /api/v1/cards/{id}/consents", apiListOf(s, h.svc.Consents))
 	s.handle("POST /api/v1/cards/{id}/consents", h.api(h.apiConsentAdd))
 	s.handle("POST /api/v1/cards/{id}/consents/{cid}/withdraw", h.api(h.apiConsentWithdraw))
@@ -43,7 +45,6 @@ type duplicateBody struct {
 	Code       string               `json:"code"`
 	Message    string               `json:"message"`
 	Duplicates []beneficiaries.Card `json:"duplicates"`
-	Hidden     int                  `json:"hidden"`
 }
 
 // api wraps a beneficiaries API handler: validation failures are said as these pages name
@@ -58,7 +59,7 @@ func (h *cardsWeb) api(fn func(w http.ResponseWriter, r *http.Request, a access.
 		tr := reqCtx(r).tr
 		var dup *beneficiaries.DuplicateError
 		if errors.As(err, &dup) {
-			body := duplicateBody{Code: "duplicate", Message: tr.T("cards.dup_api", "N", len(dup.Cards)+dup.Hidden), Duplicates: dup.Cards, Hidden: dup.Hidden}
+			body := duplicateBody{Code: "duplicate", Message: tr.T("cards.dup_api", "N", len(dup.Cards)), Duplicates: dup.Cards}
 			if body.Duplicates == nil {
 				body.Duplicates = []beneficiaries.Card{}
 			}
@@ -168,6 +169,32 @@ func (h *cardsWeb) apiMerge(w http.ResponseWriter, r *http.Request, a access.Act
 		return err
 	}
 	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (h *cardsWeb) apiDuplicates(w http.ResponseWriter, r *http.Request, a access.Actor) error {
+	pairs, err := h.svc.LikelyDuplicates(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeAll(w, pairs)
+	return nil
+}
+
+type distinctBody struct {
+	CardID  int64 `json:"card_id"`
+	OtherID int64 `json:"other_id"`
+}
+
+func (h *cardsWeb) apiDistinct(w http.ResponseWriter, r *http.Request, a access.Actor) error {
+	var b distinctBody
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	if err := h.svc.MarkDistinct(r.Context(), a, b.CardID, b.OtherID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -352,12 +379,15 @@ func (h *cardsWeb) apiReach(w http.ResponseWriter, r *http.Request, a access.Act
 	if err := f.failures.Err(); err != nil {
 		return err
 	}
-	n, err := h.svc.Reach(r.Context(), a, f.Query)
+	// The figure as the caller may see it: suppressed (people 0) from 1 to MinCell-1 unless
+	// the caller may open the cards behind it (beneficiaries.Exact).
+	g, err := h.svc.ReachTable(r.Context(), a, f.Query, "", nil, false)
 	if err != nil {
 		return err
 	}
+	n := g.Rows[0].Total
 	q := f.Query
-	body := reachBody{UnitID: q.UnitID, From: q.From, To: q.To, Types: q.Types, Sex: q.Sex, Groups: q.Groups, People: n}
+	body := reachAnswer{reachBody{UnitID: q.UnitID, From: q.From, To: q.To, Types: q.Types, Sex: q.Sex, Groups: q.Groups, People: n.People}, n.Suppressed}
 	if body.Types == nil {
 		body.Types = []string{}
 	}

@@ -24,12 +24,13 @@ import (
 // phase began no service was recorded.
 const lifeOfProject = "2010-01"
 
-// reachForm is the reach filter as asked.
+// reachForm is the reach filter as asked, with the dimension the table breaks down by.
 type reachForm struct {
 	Unit                   int64
 	From, To               string
 	Type, Sex, Group       string
 	Age, AgeMin, AgeMax    string
+	By                     string
 	Errs                   map[string]string
 	Query                  beneficiaries.ReachQuery
 	failures               valid.Errors
@@ -46,10 +47,14 @@ func monthsBefore(month string, n int) string {
 }
 
 // readReach reads the reach filter from a query: the unit (default the actor's), the months
-// (default the twelve up to this one), service types, sex, an age band or bounds, target groups.
+// (default the twelve up to this one), service types, sex, an age band or bounds, target groups;
+// and what the table breaks down by (default service type; the domain checks it).
 func (h *cardsWeb) readReach(q url.Values, a access.Actor) reachForm {
 	f := reachForm{Unit: a.UnitID, Type: q.Get("type"), Sex: q.Get("sex"), Group: q.Get("group"), Age: q.Get("age"),
-		AgeMin: strings.TrimSpace(q.Get("age_min")), AgeMax: strings.TrimSpace(q.Get("age_max")), Errs: map[string]string{}}
+		AgeMin: strings.TrimSpace(q.Get("age_min")), AgeMax: strings.TrimSpace(q.Get("age_max")), By: strings.TrimSpace(q.Get("by")), Errs: map[string]string{}}
+	if f.By == "" {
+		f.By = "service_type"
+	}
 	if u, err := strconv.ParseInt(q.Get("unit"), 10, 64); err == nil && u > 0 {
 		f.Unit = u
 	}
@@ -114,59 +119,38 @@ func (h *cardsWeb) readReach(q url.Values, a access.Actor) reachForm {
 	return f
 }
 
+// reachRow is one unit's row of the table, its counts as the viewer may see them.
 type reachRow struct {
 	Unit  org.Unit
-	Cells []int64
-	Total int64
+	Cells []beneficiaries.ReachCell
+	Total beneficiaries.ReachCell
 }
 
 type reachData struct {
 	Unit                                        org.Unit
 	Crumbs                                      []org.Unit
 	F                                           reachForm
-	People                                      int64
+	Figure                                      beneficiaries.ReachCell // the unit's reach: Own.Total
 	Asked                                       bool
-	Types                                       []string // the table's columns
+	Heads                                       []string // the message ids of the table's columns
 	Own                                         reachRow
 	Rows                                        []reachRow
-	Sexes, Groups, AllTypes, Bands              []string
+	Exact                                       bool // the viewer sees counts exactly (else small ones are hidden)
+	MinCell                                     int
+	Sexes, Groups, AllTypes, Bands, Bys         []string
 	Life, Last12, Export, ExportXLSX, DriftLink string
 }
 
-// reachColumns are the service types the table breaks down by: those asked, else every one.
-func reachColumns(q beneficiaries.ReachQuery) []string {
-	if len(q.Types) > 0 {
-		return q.Types
-	}
-	return beneficiaries.ServiceTypes
-}
+// reachHeadPrefix is the message family of each breakdown's column keys.
+var reachHeadPrefix = map[string]string{"service_type": "stype.", "sex": "sex.", "age": "ageband.", "group": "tgroup."}
 
-// reachRowOf counts one unit by each column's service type and in total.
-func (h *cardsWeb) reachRowOf(r *http.Request, a access.Actor, u org.Unit, q beneficiaries.ReachQuery, cols []string) (reachRow, error) {
-	row := reachRow{Unit: u}
-	q.UnitID = u.ID
-	total, err := h.svc.Reach(r.Context(), a, q)
-	if err != nil {
-		return row, err
-	}
-	row.Total = total
-	for _, t := range cols {
-		sub := q
-		sub.Filter = q.Filter
-		sub.Types = []string{t}
-		n, err := h.svc.Reach(r.Context(), a, sub)
-		if err != nil {
-			return row, err
-		}
-		row.Cells = append(row.Cells, n)
-	}
-	return row, nil
-}
-
-// reachTable computes the figure and the table: the unit, then each unit directly below it.
-func (h *cardsWeb) reachTable(r *http.Request, a access.Actor, f reachForm) (reachData, error) {
+// reachTable computes the figure and the table, the unit then each unit directly below it,
+// broken down as asked, with the counts disclosed as the domain says for the viewer (export:
+// suppressed whoever asks).
+func (h *cardsWeb) reachTable(r *http.Request, a access.Actor, f reachForm, export bool) (reachData, error) {
 	ctx := r.Context()
-	d := reachData{F: f, Sexes: beneficiaries.Sexes, Groups: beneficiaries.Groups, AllTypes: beneficiaries.ServiceTypes}
+	d := reachData{F: f, Sexes: beneficiaries.Sexes, Groups: beneficiaries.Groups, AllTypes: beneficiaries.ServiceTypes, Bys: beneficiaries.Breakdowns,
+		Exact: beneficiaries.Exact(a) && !export, MinCell: beneficiaries.MinCell}
 	for _, b := range beneficiaries.AgeBands {
 		d.Bands = append(d.Bands, b.Key)
 	}
@@ -181,27 +165,34 @@ func (h *cardsWeb) reachTable(r *http.Request, a access.Actor, f reachForm) (rea
 	if len(f.failures) > 0 {
 		return d, f.failures
 	}
-	d.Asked = true
-	d.Types = reachColumns(f.Query)
-	if d.Own, err = h.reachRowOf(r, a, u, f.Query, d.Types); err != nil {
-		return d, err
-	}
-	d.People = d.Own.Total
 	kids, err := h.org.Children(ctx, a, u.ID)
 	if err != nil {
 		return d, err
 	}
 	sortUnits(kids, reqCtx(r).tr.Lang)
-	for _, k := range kids {
-		row, err := h.reachRowOf(r, a, k, f.Query, d.Types)
-		if err != nil {
-			return d, err
-		}
-		if row.Total == 0 && k.Closed() {
+	ids := make([]int64, len(kids))
+	for i, k := range kids {
+		ids[i] = k.ID
+	}
+	q := f.Query
+	q.UnitID = u.ID
+	g, err := h.svc.ReachTable(ctx, a, q, f.By, ids, export)
+	if err != nil {
+		return d, err
+	}
+	for _, k := range g.Keys {
+		d.Heads = append(d.Heads, reachHeadPrefix[g.By]+k)
+	}
+	d.Own = reachRow{Unit: u, Cells: g.Rows[0].Cells, Total: g.Rows[0].Total}
+	d.Figure = d.Own.Total
+	for i, k := range kids {
+		row := g.Rows[i+1]
+		if row.Total.People == 0 && !row.Total.Suppressed && k.Closed() {
 			continue
 		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, reachRow{Unit: k, Cells: row.Cells, Total: row.Total})
 	}
+	d.Asked = true
 	return d, nil
 }
 
@@ -234,7 +225,7 @@ func (h *cardsWeb) reach(w http.ResponseWriter, r *http.Request, a access.Actor)
 	tr := reqCtx(r).tr
 	q := r.URL.Query()
 	f := h.readReach(q, a)
-	d, err := h.reachTable(r, a, f)
+	d, err := h.reachTable(r, a, f, false)
 	status := http.StatusOK
 	var es valid.Errors
 	if err != nil {
@@ -255,9 +246,16 @@ func (h *cardsWeb) reach(w http.ResponseWriter, r *http.Request, a access.Actor)
 	h.render(w, r, status, "reach_home", &Page{Title: tr.T("reach.title"), Data: d, Errors: h.shown(es, nil)})
 }
 
-// reachExport exports the table as CSV or XLSX with every count from 1 to MinCell-1 suppressed
-// (and, where one cell alone would be hidden, the next smallest with it), as every aggregate
-// export must be.
+// reachAnswer is the API's reach figure: suppressed (people 0) when the caller may not see it
+// exactly and it is from 1 to MinCell-1.
+type reachAnswer struct {
+	reachBody
+	Suppressed bool `json:"suppressed"`
+}
+
+// reachExport exports the table as CSV or XLSX, broken down as the page is, with every count
+// from 1 to MinCell-1 suppressed (and, where one cell alone would be hidden in a row or column,
+// the next smallest with it), as every aggregate export must be, whoever asks.
 func (h *cardsWeb) reachExport(format string) func(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	return func(w http.ResponseWriter, r *http.Request, a access.Actor) { h.reachTableExport(w, r, a, format) }
 }
@@ -269,61 +267,43 @@ func (h *cardsWeb) reachTableExport(w http.ResponseWriter, r *http.Request, a ac
 	}
 	tr := reqCtx(r).tr
 	f := h.readReach(r.URL.Query(), a)
-	d, err := h.reachTable(r, a, f)
+	d, err := h.reachTable(r, a, f, true)
 	if err != nil {
 		if es, ok := valid.As(err); ok {
+			for _, e := range es {
+				d.F.Errs[e.Field] = h.say(tr, e)
+			}
 			h.render(w, r, http.StatusUnprocessableEntity, "reach_home", &Page{Title: tr.T("reach.title"), Data: d, Errors: h.shown(es, nil)})
 			return
 		}
 		h.fail(w, r, err)
 		return
 	}
-	rows := append([]reachRow{d.Own}, d.Rows...)
-	cells := make([][]beneficiaries.ReachCell, len(rows))
-	totals := make([]beneficiaries.ReachCell, len(d.Rows))
-	hidden := make([]bool, len(rows))
-	for i, row := range rows {
-		for j, n := range row.Cells {
-			cells[i] = append(cells[i], beneficiaries.ReachCell{Key: d.Types[j], People: n})
-		}
-		if beneficiaries.Suppress(row.Total, cells[i]) < 0 {
-			hidden[i] = true
-		}
-		if i > 0 {
-			totals[i-1] = beneficiaries.ReachCell{Key: row.Unit.Code, People: row.Total}
-		}
-	}
-	// The units' totals are a table of their own under the unit's total.
-	beneficiaries.Suppress(d.Own.Total, totals)
-	for i, c := range totals {
-		if c.Suppressed {
-			hidden[i+1] = true
-		}
-	}
 	small := tr.T("reach.suppressed")
+	shown := func(c beneficiaries.ReachCell) any {
+		if c.Suppressed {
+			return small
+		}
+		return c.People
+	}
 	header := []string{tr.T("field.code"), tr.T("field.unit")}
-	for _, t := range d.Types {
-		header = append(header, tr.T("stype."+t))
+	for _, k := range d.Heads {
+		header = append(header, tr.T(k))
 	}
 	header = append(header, tr.T("reach.all_services"))
 	var recs [][]any
-	for i, row := range rows {
+	for _, row := range append([]reachRow{d.Own}, d.Rows...) {
 		rec := []any{row.Unit.Code, row.Unit.Name(tr.Lang)}
-		for _, c := range cells[i] {
-			if c.Suppressed {
-				rec = append(rec, small)
-			} else {
-				rec = append(rec, c.People)
-			}
+		for _, c := range row.Cells {
+			rec = append(rec, shown(c))
 		}
-		if hidden[i] {
-			rec = append(rec, small)
-		} else {
-			rec = append(rec, row.Total)
-		}
-		recs = append(recs, rec)
+		recs = append(recs, append(rec, shown(row.Total)))
 	}
-	if err := serveTable(w, format, "reach", "reach-"+d.Unit.Code+"-"+f.From+"-"+f.To, header, recs); err != nil {
+	name := "reach-" + d.Unit.Code + "-" + f.From + "-" + f.To
+	if f.By != "service_type" {
+		name += "-" + f.By
+	}
+	if err := serveTable(w, format, "reach", name, header, recs); err != nil {
 		h.serverError(w, r, err)
 	}
 }
@@ -560,6 +540,8 @@ type changeData struct {
 	By          string
 	Bys         []string
 	Report      *beneficiaries.ChangeReport
+	Withheld    bool // some group's figures are withheld from the viewer (fewer than MinCell people)
+	MinCell     int
 	Errs        map[string]string
 }
 
@@ -571,7 +553,8 @@ func (h *cardsWeb) change(w http.ResponseWriter, r *http.Request, a access.Actor
 	ctx := r.Context()
 	tr := reqCtx(r).tr
 	q := r.URL.Query()
-	d := changeData{Instrument: strings.TrimSpace(q.Get("instrument")), By: q.Get("by"), Bys: beneficiaries.ChangeBys, Errs: map[string]string{}}
+	d := changeData{Instrument: strings.TrimSpace(q.Get("instrument")), By: q.Get("by"), Bys: beneficiaries.ChangeBys, MinCell: beneficiaries.MinCell,
+		Errs: map[string]string{}}
 	unit := a.UnitID
 	if u := queryInt(r, "unit"); u != 0 {
 		unit = u
@@ -607,9 +590,14 @@ func (h *cardsWeb) change(w http.ResponseWriter, r *http.Request, a access.Actor
 			}
 		} else {
 			d.Report = &rep
+			d.Withheld = rep.Overall.Suppressed
+			for _, row := range rep.Rows {
+				d.Withheld = d.Withheld || row.Suppressed
+			}
 		}
 	}
-	h.render(w, r, status, "measure_change", &Page{Title: tr.T("ms.change_title"), Data: d, Errors: h.shown(es, nil)})
+	// reach_change shows the groups the domain withholds from the viewer as such.
+	h.render(w, r, status, "reach_change", &Page{Title: tr.T("ms.change_title"), Data: d, Errors: h.shown(es, nil)})
 }
 
 // ---- /cards/instruments ----

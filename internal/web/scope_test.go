@@ -30,12 +30,12 @@ var fxScopeTables = []string{"org_units", "org_unit_versions", "partners", "comm
 	"work_plans", "interventions", "intervention_locations", "budget_lines", "intervention_indicators", "reports", "report_events", "report_expenditures",
 	"report_values", "report_attachments", "tranches", "disbursements", "exchange_rates", "contributions",
 	"cards", "card_sequences", "card_consents", "service_sessions", "services", "referrals", "feedback", "instruments", "measurements", "card_access_log",
-	"reach_bitmaps", "reach_people"}
+	"card_duplicates", "reach_bitmaps", "reach_people"}
 
 // fxScopeWrites are the collections whose writes name a network record in their body, so a
 // write to them with Jiangsu ids touches Jiangsu even when the path carries no id.
 var fxScopeWrites = []string{"units", "partners", "committees", "members", "meetings", "offices", "positions", "staff", "move", "close", "users", "mappings", "frameworks",
-	"cards", "sessions", "referrals", "feedback"}
+	"cards", "sessions", "referrals", "feedback", "distinct"}
 
 // fxScopeIDs are the Jiangsu records a route's parameters are filled with.
 type fxScopeIDs struct {
@@ -267,6 +267,7 @@ func (ids fxScopeIDs) fxScopeForm() url.Values {
 		"name": {"fx cross scope"}, "username": {"fxcross"}, "display_name": {"FX cross"}, "password": {"cross-scope-password"},
 		"next": {"/units/" + strconv.FormatInt(n.JiangsuCity.ID, 10)}, "site_id": s(n.JiangsuCity.ID), "reason": {"service"}, "purpose": {"referral"}, "given_by": {"self"}, "given_on": {ids.today},
 		"withdrawn_on": {ids.today}, "date": {ids.today}, "status": {"accepted"}, "response": {"x"}, "rating": {"4"}, "service_type": {"health"},
+		"card": s(ids.cardID), "other": s(ids.card2ID),
 	}
 }
 
@@ -339,6 +340,8 @@ func (ids fxScopeIDs) fxScopeJSON(collection string) (map[string]any, error) {
 		return map[string]any{"reason": "service"}, nil
 	case "merge":
 		return map[string]any{"duplicate_id": ids.card2ID}, nil
+	case "distinct":
+		return map[string]any{"card_id": ids.cardID, "other_id": ids.card2ID}, nil
 	case "consents":
 		return map[string]any{"purpose": "referral", "given_by": "self", "giver": "", "given_on": ids.today}, nil
 	case "withdraw":
@@ -525,6 +528,10 @@ func fxScopeCards(t *testing.T, db *store.DB, ids *fxScopeIDs) {
 		t.Fatal(err)
 	}
 	ids.card2ID = c2.ID
+	// Changed into a likely duplicate of the first card: the pair waits, open, for Jiangsu.
+	if _, err := svc.Update(ctx, cw, c2.ID, beneficiaries.CardInput{Sex: "F", Birth: "1996-05-01", Status: "working", Name: fxJSMember + "之女"}); err != nil {
+		t.Fatal(err)
+	}
 	cs, err := svc.Consents(ctx, cw, c.ID)
 	if err != nil || len(cs) != 2 {
 		t.Fatalf("consents %v %v", cs, err)

@@ -1,0 +1,115 @@
+package beneficiaries
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"ting/internal/access"
+	"ting/internal/store"
+	"ting/internal/store/storetest"
+)
+
+// A likely duplicate in another province is never told to the registrant (it would tell them
+// a named person holds a card there); it waits for an office over both cards, which merges the
+// pair or marks it as two people. Pairs within the registrant's area stop the registration as
+// before, and a confirmation that they are two people closes them.
+func TestDuplicatesAcrossAreas(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		national := access.Actor{PublicID: "off-cn", Username: "off-cn", Role: access.NationalOfficer, UnitID: w.cn.ID, UnitPath: w.cn.Path}
+		pairs := func(a access.Actor) []DuplicatePair {
+			t.Helper()
+			p, err := w.svc.LikelyDuplicates(ctx, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		// A migrant girl from Feidong registered in Wuxi, then again at home.
+		in := person(w.bh1.ID, "Wang Fang", "2001-04-05")
+		in.HomeUnitID = w.fd.ID
+		js, err := w.svc.Register(ctx, w.caseJS, in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.SiteID = w.fd1.ID
+		ah, err := w.svc.Register(ctx, w.caseAH, in, nil)
+		if err != nil {
+			t.Fatalf("registration with a match only in another province: %v", err)
+		}
+		for _, a := range []access.Actor{w.caseAH, w.caseJS, w.officerAH, w.officerJS} {
+			if p := pairs(a); len(p) != 0 {
+				t.Errorf("%s sees the cross-province pair: %+v", a.Username, p)
+			}
+		}
+		p := pairs(national)
+		if len(p) != 1 || p[0].Card.ID != js.ID || p[0].Other.ID != ah.ID || p[0].FoundOn != "2012-06-30" {
+			t.Fatalf("national office's pairs: %+v", p)
+		}
+		if err := w.svc.MarkDistinct(ctx, w.officerAH, js.ID, ah.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Anhui decides a pair with a Jiangsu card: %v", err)
+		}
+		if err := w.svc.MarkDistinct(ctx, w.caseAH, ah.ID, ah.ID); ruleOf(err) != "duplicate:no_pair" {
+			t.Errorf("a card paired with itself: %v", err)
+		}
+		if err := w.svc.MarkDistinct(ctx, national, ah.ID, js.ID); err != nil {
+			t.Fatal(err)
+		}
+		if p := pairs(national); len(p) != 0 {
+			t.Errorf("pair marked distinct still listed: %+v", p)
+		}
+		if err := w.svc.MarkDistinct(ctx, national, ah.ID, js.ID); ruleOf(err) != "duplicate:no_pair" {
+			t.Errorf("pair decided twice: %v", err)
+		}
+		var audited int
+		if err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'distinct' AND entity = 'card' AND actor = 'off-cn'`).Scan(&audited); err != nil || audited != 1 {
+			t.Errorf("distinct audited %d times (%v)", audited, err)
+		}
+
+		// Within one area: the match stops the registration and is shown; confirmed as two
+		// people, the pair is closed.
+		a, err := w.svc.Register(ctx, w.caseAH, person(w.fd1.ID, "Li Mei", "1995-02-03"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second := person(w.fd2.ID, "Li Mei", "1995-02-03")
+		second.HomeUnitID = w.fd1.ID
+		var de *DuplicateError
+		if _, err := w.svc.Register(ctx, w.caseAH, second, nil); !errors.As(err, &de) || len(de.Cards) != 1 || de.Cards[0].ID != a.ID {
+			t.Fatalf("in-area duplicate: %v", err)
+		}
+		second.NotDuplicate = true
+		b, err := w.svc.Register(ctx, w.caseAH, second, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := pairs(w.caseAH); len(p) != 0 {
+			t.Errorf("pair confirmed as two people listed: %+v", p)
+		}
+		// A card changed into a likely duplicate is not stopped, but its pairs wait.
+		c, err := w.svc.Register(ctx, w.caseAH, person(w.fd1.ID, "Li Na", "1995-02-03"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Update(ctx, w.caseAH, c.ID, person(w.fd1.ID, "Li Mei", "1995-02-03")); err != nil {
+			t.Fatal(err)
+		}
+		p = pairs(w.caseAH)
+		if len(p) != 2 || p[0].Card.ID != a.ID || p[0].Other.ID != c.ID || p[1].Card.ID != b.ID || p[1].Other.ID != c.ID {
+			t.Fatalf("pairs after the change: %+v", p)
+		}
+		if _, err := w.svc.Merge(ctx, w.caseAH, a.ID, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if p := pairs(w.caseAH); len(p) != 0 {
+			t.Errorf("pairs after merging: %+v", p)
+		}
+		var status, birth string
+		if err := db.R.QueryRowContext(ctx, `SELECT d.status, c.birth_date FROM card_duplicates d JOIN cards c ON c.id = d.other_id WHERE d.card_id = $1 AND d.other_id = $2`,
+			a.ID, c.ID).Scan(&status, &birth); err != nil || status != "merged" || birth != "1995" {
+			t.Errorf("merged pair %q, merged card's birth %q (%v)", status, birth, err)
+		}
+	})
+}
