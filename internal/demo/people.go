@@ -44,32 +44,32 @@ import (
 
 // servicePeople: life skills students in the pilot counties' schools (about 60,000, §4.1) and
 // Women's Home and community centre users (35,000 at 12 Women's Homes and the two CSO centres,
-// §3.2). ap is the Action Programme the site reports under; drift marks the two homes above.
+// §3.2). drift marks the two homes above.
 var servicePeople = []rec{
-	{unit: "AH-HF-FD", total: 6500, periods: ps(t103, t111, t113, t121), ap: "AP-AH-03", note: "Life skills students, Feidong pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(60, 0, 0, 0, 5, 35)}},
-	{unit: "AH-CH-LJ", total: 4500, periods: ps(t111, t113, t121), ap: "AP-AH-03", note: "Life skills students, Lujiang pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(55, 0, 0, 0, 5, 40)}},
-	{unit: "YN-BN-MH", total: 10000, periods: ps(t103, t111, t113, t121), ap: "AP-YN-03", note: "Life skills students, Menghai pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(25, 0, 55, 0, 5, 15),
+	{unit: "AH-HF-FD", total: 6500, periods: ps(t103, t111, t113, t121), note: "Life skills students, Feidong pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(60, 0, 0, 0, 5, 35)}},
+	{unit: "AH-CH-LJ", total: 4500, periods: ps(t111, t113, t121), note: "Life skills students, Lujiang pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(55, 0, 0, 0, 5, 40)}},
+	{unit: "YN-BN-MH", total: 10000, periods: ps(t103, t111, t113, t121), note: "Life skills students, Menghai pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(25, 0, 55, 0, 5, 15),
 		split{"ethnicity", []string{"dai", "hani", "han", "yi", "bai", "other"}, []int{50, 15, 25, 4, 2, 4}}}},
-	{unit: "GZ-BJ-ZJ", total: 8500, periods: ps(t111, t113, t121), ap: "AP-GZ-03", note: "Life skills students, Zhijin pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(40, 0, 40, 0, 5, 15),
+	{unit: "GZ-BJ-ZJ", total: 8500, periods: ps(t111, t113, t121), note: "Life skills students, Zhijin pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(40, 0, 40, 0, 5, 15),
 		split{"ethnicity", []string{"han", "miao", "yi", "buyi", "other"}, []int{40, 30, 22, 5, 3}}}},
-	{unit: "HN-YZ-NY", total: 12500, periods: ps(t103, t111, t113, t121), ap: "AP-HN-03", note: "Life skills students, Ningyuan pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(55, 0, 5, 5, 5, 30)}},
-	{unit: "JS-WX-HS", total: 8000, periods: ps(t103, t113, t121), ap: "AP-JS-03", note: "Vocational students and interns, Huishan Vocational and Technical School.", dis: []split{lsSex, age(0, 100, 0, 0), lifeSk, only("target_group", "vocational_student")}},
-	{unit: "FJ-QZ-JJ", total: 10000, periods: ps(t103, t111, t113, t121), ap: "AP-FJ-03", note: "Life skills students, Jinjiang pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(0, 60, 0, 0, 5, 35)}},
+	{unit: "HN-YZ-NY", total: 12500, periods: ps(t103, t111, t113, t121), note: "Life skills students, Ningyuan pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(55, 0, 5, 5, 5, 30)}},
+	{unit: "JS-WX-HS", total: 8000, periods: ps(t103, t113, t121), note: "Vocational students and interns, Huishan Vocational and Technical School.", dis: []split{lsSex, age(0, 100, 0, 0), lifeSk, only("target_group", "vocational_student")}},
+	{unit: "FJ-QZ-JJ", total: 10000, periods: ps(t103, t111, t113, t121), note: "Life skills students, Jinjiang pilot schools.", dis: []split{lsSex, lsAge, lifeSk, lsGroups(0, 60, 0, 0, 5, 35)}},
 
-	{unit: "AH-HF-FD-01", total: 1800, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-AH-04", note: "Dianbu Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "AH-HF-YH-01", total: 3200, periods: ps(t102, t103, t111, t112, t113, t121, t122), ap: "AP-AH-04", note: "Sanlijie Migrant Community Service Center users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "YN-KM-GD-01", total: 2500, periods: ps(t102, t103, t111, t112, t113, t121, t122), ap: "AP-YN-04", note: "Guanshang Migrant Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "YN-KM", total: 3000, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-YN-04", note: "Yunnan Heart to Heart Community Care Centre users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "GZ-GY-NM-01", total: 1800, periods: ps(t111, t112, t113, t121, t122), ap: "AP-GZ-04", note: "Youzhajie Women's Home users.", dis: []split{whSex, whAgeOld, womensH, whOlder}, drift: true},
-	{unit: "GZ-BJ-ZJ-01", total: 1200, periods: ps(t112, t113, t121, t122), ap: "AP-GZ-04", note: "Zhijin Chengguan Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "HN-CS-FR-01", total: 2600, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-HN-04", note: "Wulipai Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "HN-YZ-NY-01", total: 2400, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-HN-04", note: "Shunling Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "JS-WX-BH-01", total: 3800, periods: ps(t102, t103, t111, t112, t113, t121, t122), ap: "AP-JS-04", note: "Helie Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "JS-WX-HS-01", total: 3200, periods: ps(t103, t111, t112, t113, t121, t122), ap: "AP-JS-04", note: "Yanqiao Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "JS-CZ-WJ-01", total: 2500, periods: ps(t111, t112, t113, t121, t122), ap: "AP-JS-04", note: "Hutang Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "FJ-FZ-CS-01", total: 2500, periods: ps(t111, t112, t113, t121, t122), ap: "AP-FJ-04", note: "Chengmen Women's Home users.", dis: []split{whSex, whAgeOld, womensH, whOlder}, drift: true},
-	{unit: "FJ-QZ-JJ-01", total: 2300, periods: ps(t111, t112, t113, t121, t122), ap: "AP-FJ-04", note: "Chendai Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
-	{unit: "FJ-XM-HL-01", total: 2200, periods: ps(t111, t112, t113, t121, t122), ap: "AP-FJ-04", note: "Dianqian Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "AH-HF-FD-01", total: 1800, periods: ps(t103, t111, t112, t113, t121, t122), note: "Dianbu Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "AH-HF-YH-01", total: 3200, periods: ps(t102, t103, t111, t112, t113, t121, t122), note: "Sanlijie Migrant Community Service Center users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "YN-KM-GD-01", total: 2500, periods: ps(t102, t103, t111, t112, t113, t121, t122), note: "Guanshang Migrant Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "YN-KM", total: 3000, periods: ps(t103, t111, t112, t113, t121, t122), note: "Yunnan Heart to Heart Community Care Centre users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "GZ-GY-NM-01", total: 1800, periods: ps(t111, t112, t113, t121, t122), note: "Youzhajie Women's Home users.", dis: []split{whSex, whAgeOld, womensH, whOlder}, drift: true},
+	{unit: "GZ-BJ-ZJ-01", total: 1200, periods: ps(t112, t113, t121, t122), note: "Zhijin Chengguan Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "HN-CS-FR-01", total: 2600, periods: ps(t103, t111, t112, t113, t121, t122), note: "Wulipai Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "HN-YZ-NY-01", total: 2400, periods: ps(t103, t111, t112, t113, t121, t122), note: "Shunling Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "JS-WX-BH-01", total: 3800, periods: ps(t102, t103, t111, t112, t113, t121, t122), note: "Helie Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "JS-WX-HS-01", total: 3200, periods: ps(t103, t111, t112, t113, t121, t122), note: "Yanqiao Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "JS-CZ-WJ-01", total: 2500, periods: ps(t111, t112, t113, t121, t122), note: "Hutang Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "FJ-FZ-CS-01", total: 2500, periods: ps(t111, t112, t113, t121, t122), note: "Chengmen Women's Home users.", dis: []split{whSex, whAgeOld, womensH, whOlder}, drift: true},
+	{unit: "FJ-QZ-JJ-01", total: 2300, periods: ps(t111, t112, t113, t121, t122), note: "Chendai Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
+	{unit: "FJ-XM-HL-01", total: 2200, periods: ps(t111, t112, t113, t121, t122), note: "Dianqian Women's Home users.", dis: []split{whSex, whAge, womensH, whGroups}},
 }
 
 var (
@@ -1050,7 +1050,7 @@ func (sp *sitePlan) insert(ctx context.Context, tx *sql.Tx, d store.Dialect, sta
 		return 0, fmt.Errorf("services: %w", err)
 	}
 	return len(cards), audit.Record(ctx, tx, access.System, "create", "cards", 0, sp.unit.ID, nil,
-		map[string]any{"demo": sp.ap, "cards": len(cards), "services": len(services), "sessions": len(sp.sessions)})
+		map[string]any{"demo": sp.note, "cards": len(cards), "services": len(services), "sessions": len(sp.sessions)})
 }
 
 // rowsPerStatement bounds a multi-row statement.

@@ -293,7 +293,6 @@ type rec struct {
 	total   int
 	periods []string
 	vals    []int
-	ap      string // people.go only: the Action Programme a beneficiary record is filed under; values never cite it
 	note    string
 	dis     []split
 	drift   bool // people.go: a home whose target group moved away by mid-term
