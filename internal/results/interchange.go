@@ -334,8 +334,9 @@ func (s *Service) existing(ctx context.Context, inputs []ValueInput) (int, error
 }
 
 // ExportDHIS2 returns the current (non-legacy) values of a framework's indicators in a unit's
-// subtree within a period as DHIS2 data values, named by scheme. With the uid scheme every
-// indicator, unit and combination must be mapped; the error lists what is not.
+// subtree whose periods end within a period (as figures count them) as DHIS2 data values, named
+// by scheme. With the uid scheme every indicator, unit and combination must be mapped; the error
+// lists what is not.
 func (s *Service) ExportDHIS2(ctx context.Context, a access.Actor, frameworkCode string, unit org.Unit, p Period, scheme string) ([]dhis2.DataValue, error) {
 	if err := a.Require(access.ViewResults); err != nil {
 		return nil, err
@@ -352,7 +353,7 @@ func (s *Service) ExportDHIS2(ctx context.Context, a access.Actor, frameworkCode
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT i.code, u.code, v.period, v.combo, v.value, v.text_value, v.comment, v.entered_by, v.entered_at
 		FROM data_values v JOIN indicators i ON i.id = v.indicator_id JOIN org_units u ON u.id = v.unit_id
-		WHERE i.framework_code = $1 AND u.path LIKE $2 AND v.period_start >= $3 AND v.period_end <= $4 AND v.legacy = FALSE
+		WHERE i.framework_code = $1 AND u.path LIKE $2 AND `+endsIn("v", 3, 4)+` AND v.legacy = FALSE
 		ORDER BY i.code, u.code, v.period_start, v.combo`, frameworkCode, unit.Path+"%", p.Start, p.End)
 	if err != nil {
 		return nil, err

@@ -23,14 +23,17 @@ type Figure struct {
 }
 
 // actualRaw computes an indicator's figure over a subtree (path LIKE $2) and period ($3..$4)
-// straight from the stored totals (combo ”), by aggregation rule. Legacy values never count.
+// straight from the stored totals (combo ”), by aggregation rule. Legacy values never count, and
+// a value counts in the range in which its period ends (Period.Counts).
 // The tables read the rollups instead (figures); this is the reference they are tested
 // against, and the way to the latest value of each unit, which no sum can hold.
 func (s *Service) actualRaw(ctx context.Context, q store.Queryer, ind Indicator, pathPattern string, p Period) (Figure, error) {
-	const where = `v.indicator_id = $1 AND u.path LIKE $2 AND v.period_start >= $3 AND v.period_end <= $4 AND v.combo = '' AND v.legacy = FALSE`
-	// latest: per unit, the value of its last period in the range.
-	const latest = ` AND v.period_start = (SELECT MAX(w.period_start) FROM data_values w WHERE w.indicator_id = v.indicator_id
-		AND w.unit_id = v.unit_id AND w.combo = '' AND w.legacy = FALSE AND w.period_start >= $3 AND w.period_end <= $4)`
+	where := `v.indicator_id = $1 AND u.path LIKE $2 AND ` + endsIn("v", 3, 4) + ` AND v.combo = '' AND v.legacy = FALSE`
+	// latest: per unit, the value of the period that ends last in the range; of periods ending
+	// on the same day (2011-12, 2011Q4, 2011), the one that starts last, the most recent figure.
+	latest := ` AND NOT EXISTS (SELECT 1 FROM data_values w WHERE w.indicator_id = v.indicator_id
+		AND w.unit_id = v.unit_id AND w.combo = '' AND w.legacy = FALSE AND ` + endsIn("w", 3, 4) + `
+		AND (w.period_end > v.period_end OR (w.period_end = v.period_end AND w.period_start > v.period_start)))`
 	args := []any{ind.ID, pathPattern, p.Start, p.End}
 	var f Figure
 	var v, num, den sql.NullFloat64
@@ -130,10 +133,11 @@ func (s *Service) figures(ctx context.Context, inds []Indicator, unit org.Unit, 
 	return out, nil
 }
 
-// rollupSums reads a unit's rollups for one combination over a period, per indicator.
+// rollupSums reads a unit's rollups for one combination over a period, per indicator: the rows
+// of the periods that end in it, as actualRaw counts values.
 func (s *Service) rollupSums(ctx context.Context, unitID int64, combo string, p Period) (map[int64]agg, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT indicator_id, SUM(n), SUM(n_value), SUM(sum_value), SUM(n_num), SUM(sum_num), SUM(n_den), SUM(sum_den)
-		FROM value_rollups WHERE unit_id = $1 AND combo = $2 AND period_start >= $3 AND period_end <= $4 GROUP BY indicator_id`, unitID, combo, p.Start, p.End)
+		FROM value_rollups r WHERE unit_id = $1 AND combo = $2 AND `+endsIn("r", 3, 4)+` GROUP BY indicator_id`, unitID, combo, p.Start, p.End)
 	if err != nil {
 		return nil, err
 	}
@@ -479,7 +483,7 @@ func (s *Service) Drill(ctx context.Context, a access.Actor, indicatorID int64, 
 	if fromRollups(ind) {
 		rows, err := s.db.R.QueryContext(ctx, `SELECT r.unit_id, SUM(r.n), SUM(r.n_value), SUM(r.sum_value), SUM(r.n_num), SUM(r.sum_num), SUM(r.n_den), SUM(r.sum_den)
 			FROM value_rollups r WHERE r.unit_id IN (SELECT id FROM org_units WHERE parent_id = $1)
-			AND r.combo = '' AND r.indicator_id = $2 AND r.period_start >= $3 AND r.period_end <= $4 GROUP BY r.unit_id`,
+			AND r.combo = '' AND r.indicator_id = $2 AND `+endsIn("r", 3, 4)+` GROUP BY r.unit_id`,
 			unit.ID, ind.ID, p.Start, p.End)
 		if err != nil {
 			return nil, err

@@ -149,8 +149,9 @@ func (s *Service) UnitValues(ctx context.Context, a access.Actor, unit org.Unit,
 	return out, rows.Err()
 }
 
-// ValueSpan returns the first period start and last period end of the values of an indicator
-// in a unit's subtree ("" when there are none): the range a trend chart covers.
+// ValueSpan returns the first and the last period end of the values of an indicator in a unit's
+// subtree ("" when there are none): the range a trend chart covers, a value counting in the
+// range in which its period ends.
 func (s *Service) ValueSpan(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit) (first, last string, err error) {
 	if err := a.Require(access.ViewResults); err != nil {
 		return "", "", err
@@ -159,7 +160,7 @@ func (s *Service) ValueSpan(ctx context.Context, a access.Actor, indicatorID int
 		return "", "", store.ErrNotFound
 	}
 	var f, l sql.NullString
-	err = s.db.R.QueryRowContext(ctx, `SELECT MIN(v.period_start), MAX(v.period_end) FROM data_values v JOIN org_units u ON u.id = v.unit_id
+	err = s.db.R.QueryRowContext(ctx, `SELECT MIN(v.period_end), MAX(v.period_end) FROM data_values v JOIN org_units u ON u.id = v.unit_id
 		WHERE v.indicator_id = $1 AND u.path LIKE $2 AND v.legacy = FALSE`, indicatorID, unit.Path+"%").Scan(&f, &l)
 	return f.String, l.String, err
 }

@@ -288,7 +288,7 @@ func mentions(r Rule, codes []string) bool {
 }
 
 // Quality checks every rule of a framework against the values in a unit's subtree for the
-// periods within p: the data-quality view. Warnings and errors both appear.
+// periods that end within p (those its figures count): the data-quality view. Warnings and errors both appear.
 func (s *Service) Quality(ctx context.Context, a access.Actor, frameworkCode string, unit org.Unit, p Period) ([]Violation, error) {
 	if err := a.Require(access.ViewResults); err != nil {
 		return nil, err
@@ -302,7 +302,7 @@ func (s *Service) Quality(ctx context.Context, a access.Actor, frameworkCode str
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT DISTINCT v.unit_id, v.period FROM data_values v JOIN org_units u ON u.id = v.unit_id
 		JOIN indicators i ON i.id = v.indicator_id
-		WHERE i.framework_code = $1 AND u.path LIKE $2 AND v.period_start >= $3 AND v.period_end <= $4 ORDER BY v.unit_id, v.period`,
+		WHERE i.framework_code = $1 AND u.path LIKE $2 AND `+endsIn("v", 3, 4)+` ORDER BY v.unit_id, v.period`,
 		frameworkCode, unit.Path+"%", p.Start, p.End)
 	if err != nil {
 		return nil, err

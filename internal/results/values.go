@@ -609,8 +609,9 @@ type Value struct {
 	EnteredAt time.Time `json:"entered_at"`
 }
 
-// Values lists the stored values of an indicator in a unit's subtree within a period, every
-// combination, with their provenance: the records behind a figure.
+// Values lists the stored values of an indicator in a unit's subtree whose periods end within a
+// period (as figures count them), every combination, with their provenance: the records behind
+// a figure.
 func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit, p Period, lang string) ([]Value, error) {
 	ind, err := s.Indicator(ctx, a, indicatorID)
 	if err != nil {
@@ -644,7 +645,7 @@ func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64,
 	rows, err := s.db.R.QueryContext(ctx, `SELECT v.id, i.code, v.unit_id, u.code, u.name_zh, u.name_en, v.period, v.combo, v.value, v.text_value, v.comment,
 		v.source, v.source_ref, v.legacy, v.entered_by, v.entered_at
 		FROM data_values v JOIN org_units u ON u.id = v.unit_id JOIN indicators i ON i.id = v.indicator_id
-		WHERE u.path LIKE $1 AND v.period_start >= $2 AND v.period_end <= $3 AND v.indicator_id IN (`+in.String()+`)
+		WHERE u.path LIKE $1 AND `+endsIn("v", 2, 3)+` AND v.indicator_id IN (`+in.String()+`)
 		ORDER BY u.path, v.period_start, i.code, v.combo`, append([]any{unit.Path + "%", p.Start, p.End}, ids...)...)
 	if err != nil {
 		return nil, err

@@ -422,7 +422,8 @@ func (h *resultsWeb) drill(w http.ResponseWriter, r *http.Request, a access.Acto
 // resTrendMax bounds the bars of a trend chart; older periods drop off the left.
 const resTrendMax = 16
 
-// trend computes the indicator's actual at unit for each year (or half-year) its values span.
+// trend computes the indicator's actual at unit for each year (or half-year) its values span,
+// from the half in which the first period ends (a value counts where its period ends).
 func (h *resultsWeb) trend(r *http.Request, a access.Actor, ind results.Indicator, unit org.Unit, by string) (resTrend, error) {
 	tr := reqCtx(r).tr
 	t := resTrend{By: by, Height: 180, Base: 150}
