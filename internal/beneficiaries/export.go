@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"ting/internal/access"
@@ -64,6 +65,15 @@ func (s *Service) ExportCards(ctx context.Context, a access.Actor, q CardQuery, 
 		}
 		args = append(args, path+"%")
 		where += ` AND su.path LIKE $2`
+	}
+	// The list's other filters, so an export holds what the list showed.
+	if q.Group != "" {
+		args = append(args, "%,"+q.Group+",%")
+		where += ` AND c.groups LIKE $` + strconv.Itoa(len(args))
+	}
+	if q.Sex != "" {
+		args = append(args, q.Sex)
+		where += ` AND c.sex = $` + strconv.Itoa(len(args))
 	}
 	if identified && q.UnitID == 0 {
 		return nil, valid.New("unit", "required")

@@ -210,7 +210,7 @@ func (e *cardsEnv) reach(t *testing.T, ctx context.Context, u org.Unit, lang str
 
 func atoi(t *testing.T, what, s string) int {
 	t.Helper()
-	n, err := strconv.Atoi(strings.TrimSpace(s))
+	n, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(s), ",", "")) // 67,863
 	if err != nil {
 		t.Fatalf("%s: %q is not a number", what, s)
 	}

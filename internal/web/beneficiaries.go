@@ -935,6 +935,7 @@ func init() {
 	funcs["pct"] = func(share float64) string { return ivPercent(share) }
 	funcs["num1"] = func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 	funcs["num2"] = func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+	funcs["count"] = func(n int64) string { return resNum(float64(n)) } // 67,863
 	funcs["hasGroup"] = func(gs []string, g string) bool { return slices.Contains(gs, g) }
 	funcs["refRow"] = func(p *Page, r beneficiaries.Referral) refRowArgs { return refRowArgs{Page: p, Ref: r} }
 	funcs["dupCard"] = func(p *Page, c beneficiaries.Card) dupCardArgs { return dupCardArgs{Page: p, Card: c} }

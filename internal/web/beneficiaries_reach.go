@@ -139,6 +139,13 @@ type reachData struct {
 	MinCell                                     int
 	Sexes, Groups, AllTypes, Bands, Bys         []string
 	Life, Last12, Export, ExportXLSX, DriftLink string
+	asked                                       url.Values // the page's query, for At
+}
+
+// At is this page's question asked of another unit: moving up or down the network keeps the
+// period, the filters and the breakdown.
+func (d reachData) At(unit int64) string {
+	return reachLink("/reach", d.asked, "unit", itoa(unit), "from", d.F.From, "to", d.F.To)
 }
 
 // reachHeadPrefix is the message family of each breakdown's column keys.
@@ -239,6 +246,7 @@ func (h *cardsWeb) reach(w http.ResponseWriter, r *http.Request, a access.Actor)
 		}
 	}
 	unit := itoa(d.Unit.ID)
+	d.asked = q
 	d.Life = reachLink("/reach", q, "unit", unit, "from", lifeOfProject, "to", f.defaultTo)
 	d.Last12 = reachLink("/reach", q, "unit", unit, "from", "", "to", "")
 	d.Export = reachLink("/reach/export.csv", q, "unit", unit, "from", f.From, "to", f.To)
@@ -695,7 +703,7 @@ func (h *cardsWeb) cardsTableExport(w http.ResponseWriter, r *http.Request, a ac
 	q := r.URL.Query()
 	unit, _ := strconv.ParseInt(q.Get("unit"), 10, 64)
 	identified := q.Get("identified") == "1"
-	rows, err := h.svc.ExportCards(r.Context(), a, beneficiaries.CardQuery{UnitID: unit}, identified, q.Get("reason"))
+	rows, err := h.svc.ExportCards(r.Context(), a, beneficiaries.CardQuery{UnitID: unit, Group: q.Get("group"), Sex: q.Get("sex")}, identified, q.Get("reason"))
 	if err != nil {
 		if es, ok := valid.As(err); ok {
 			http.Error(w, tr.FieldError(es[0]), http.StatusUnprocessableEntity)

@@ -359,7 +359,7 @@ func TestReferralsNeedConsent(t *testing.T) {
 	})
 }
 
-var bnFigure = regexp.MustCompile(`id="reach-figure">(\d+)<`)
+var bnFigure = regexp.MustCompile(`id="reach-figure">([\d,]+)<`)
 
 // bnReach reads the reach figure of a page.
 // bnSameTable holds an XLSX export to the CSV export of the same table: the same rows of the
@@ -397,7 +397,7 @@ func bnReach(t *testing.T, r fxResp) int {
 	if r.Status != http.StatusOK || m == nil {
 		t.Fatalf("no reach figure: status %d\n%s", r.Status, fxSnippet(r.Body))
 	}
-	n, _ := strconv.Atoi(m[1])
+	n, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
 	return n
 }
 

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"ting/internal/store"
+	"ting/internal/store/storetest"
+)
+
+// TestCardsExportFollowsFilters: the card list's export links carry its filters, and the export
+// holds what the list showed (a national officer on a weak line does not download every card).
+func TestCardsExportFollowsFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		x := bnSetup(t, db)
+		girl := x.bnPerson(x.village.ID, "王芳", x.bnYearsAgo(14))
+		boy := x.bnPerson(x.village.ID, "王强", x.bnYearsAgo(15))
+		boy.Set("sex", "M")
+		x.bnRegister(t, x.ahCase, girl)
+		x.bnRegister(t, x.ahCase, boy)
+		list := x.ah.get(t, "/cards?sex=M&lang=en")
+		if !strings.Contains(list.Body, `href="/cards/export.csv?sex=M"`) || !strings.Contains(list.Body, `href="/cards/export.xlsx?sex=M"`) {
+			t.Fatalf("export links of a filtered list: %s", fxSnippet(list.Body))
+		}
+		rows := func(path string) int {
+			r := x.ah.get(t, path)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s: %d %s", path, r.Status, fxSnippet(r.Body))
+			}
+			return strings.Count(strings.TrimSpace(r.Body), "\n") // lines after the header
+		}
+		if all, boys := rows("/cards/export.csv?lang=en"), rows("/cards/export.csv?sex=M&lang=en"); all != 2 || boys != 1 {
+			t.Errorf("export rows: all %d (want 2), sex=M %d (want 1)", all, boys)
+		}
+		if n := rows("/cards/export.csv?group=dropout&lang=en"); n != 0 {
+			t.Errorf("export of a group no card is in: %d rows", n)
+		}
+	})
+}
+
+// TestReachDrillKeepsFilters: moving down the network from the reach page keeps its question.
+func TestReachDrillKeepsFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		x := bnSetup(t, db)
+		n := x.net
+		r := x.ah.get(t, "/reach?unit="+itoa(n.Anhui.ID)+"&sex=F&group=left_behind&from=2010-01&to=2012-06&lang=en")
+		want := `href="/reach?from=2010-01&amp;group=left_behind&amp;sex=F&amp;to=2012-06&amp;unit=` + itoa(n.AnhuiCity.ID) + `"`
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, want) {
+			t.Errorf("drill link: want %s in %s", want, fxSnippet(r.Body))
+		}
+	})
+}
