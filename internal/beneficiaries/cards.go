@@ -667,8 +667,13 @@ func (s *Service) Merge(ctx context.Context, a access.Actor, keepID, dropID int6
 			`UPDATE card_consents SET card_id = $1 WHERE card_id = $2`,
 			`UPDATE referrals SET card_id = $1 WHERE card_id = $2`,
 			`UPDATE feedback SET card_id = $1 WHERE card_id = $2`,
+			// A measurement moves unless the kept card has that instrument's measurement of
+			// the same kind, or the move would put an end before its baseline (the rule a
+			// measurement is recorded under): the kept card's pair stays whole and in order.
 			`UPDATE measurements SET card_id = $1 WHERE card_id = $2 AND NOT EXISTS (SELECT 1 FROM measurements m
-				WHERE m.card_id = $1 AND m.instrument_id = measurements.instrument_id AND m.kind = measurements.kind)`,
+				WHERE m.card_id = $1 AND m.instrument_id = measurements.instrument_id AND (m.kind = measurements.kind
+					OR m.kind = 'baseline' AND measurements.kind = 'end' AND measurements.taken_on < m.taken_on
+					OR m.kind = 'end' AND measurements.kind = 'baseline' AND measurements.taken_on > m.taken_on))`,
 			`DELETE FROM measurements WHERE card_id = $2 AND $1 > 0`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, keepID, dropID); err != nil {

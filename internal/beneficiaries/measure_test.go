@@ -145,6 +145,26 @@ func TestMeasurements(t *testing.T) {
 		if got := xMust(s.Instrument(ctx, "LS"))(t); got.Measurements != 2 || got.NameEN != "Life skills" {
 			t.Fatalf("instrument after refusal %+v", got)
 		}
+		// A duplicate's end taken before the kept card's baseline stays out of the merge: the
+		// kept card's pair would read backwards. Its baseline-only sibling's end moves in.
+		kept := w.xCard(t, w.fd1, "1996")
+		dup := w.xCard(t, w.fd1, "1996")
+		xMust(s.RecordMeasurement(ctx, w.caseAH, MeasurementInput{CardID: kept.ID, Instrument: "LS", Kind: KindBaseline, Date: "2012-03-01", Answers: low}))(t)
+		xMust(s.RecordMeasurement(ctx, w.caseAH, MeasurementInput{CardID: dup.ID, Instrument: "LS", Kind: KindBaseline, Date: "2011-01-01", Answers: low}))(t)
+		xMust(s.RecordMeasurement(ctx, w.caseAH, MeasurementInput{CardID: dup.ID, Instrument: "LS", Kind: KindEnd, Date: "2011-06-01", Answers: high}))(t)
+		xMust(s.Merge(ctx, w.caseAH, kept.ID, dup.ID))(t)
+		if ms := xMust(s.Measurements(ctx, w.caseAH, kept.ID))(t); len(ms) != 1 || ms[0].Kind != KindBaseline || ms[0].Date != "2012-03-01" {
+			t.Errorf("kept card's measurements after merging an earlier pair: %+v", ms)
+		}
+		later := w.xCard(t, w.fd1, "1997")
+		dup2 := w.xCard(t, w.fd1, "1997")
+		xMust(s.RecordMeasurement(ctx, w.caseAH, MeasurementInput{CardID: later.ID, Instrument: "LS", Kind: KindBaseline, Date: "2012-01-01", Answers: low}))(t)
+		xMust(s.RecordMeasurement(ctx, w.caseAH, MeasurementInput{CardID: dup2.ID, Instrument: "LS", Kind: KindBaseline, Date: "2011-01-01", Answers: low}))(t)
+		xMust(s.RecordMeasurement(ctx, w.caseAH, MeasurementInput{CardID: dup2.ID, Instrument: "LS", Kind: KindEnd, Date: "2012-04-01", Answers: high}))(t)
+		xMust(s.Merge(ctx, w.caseAH, later.ID, dup2.ID))(t)
+		if ms := xMust(s.Measurements(ctx, w.caseAH, later.ID))(t); len(ms) != 2 || ms[0].Date != "2012-01-01" || ms[1].Kind != KindEnd || ms[1].Date != "2012-04-01" {
+			t.Errorf("kept card's measurements after merging a later end: %+v", ms)
+		}
 	})
 }
 
