@@ -272,6 +272,10 @@ func (s *Service) checkDraft(ctx context.Context, q store.Queryer, a access.Acto
 	for _, t := range iv.Indicators {
 		allowed[t.Code] = true
 	}
+	// A value obeys its indicator's type as data entry does (a count whole, not negative, at
+	// most results.MaxFigure; a percentage 0-100), so a draft cannot hold what approval would
+	// refuse or write.
+	inds := map[string]results.Indicator{}
 	for i, v := range d.Values {
 		switch {
 		case !allowed[v.Indicator]:
@@ -280,6 +284,19 @@ func (s *Service) checkDraft(ctx context.Context, q store.Queryer, a access.Acto
 			es = append(es, valid.FieldError{Row: i + 1, Field: "unit_id", Rule: "outside_locations"})
 		case v.Value < 0:
 			es = append(es, valid.FieldError{Row: i + 1, Field: "value", Rule: "not_negative"})
+		default:
+			ind, seen := inds[v.Indicator]
+			if !seen {
+				var err error
+				if ind, err = s.results.IndicatorByCode(ctx, access.System, v.Indicator); err != nil {
+					es = append(es, valid.FieldError{Row: i + 1, Field: "indicator", Rule: "not_found"})
+					continue
+				}
+				inds[v.Indicator] = ind
+			}
+			if rule, param := results.CheckFigure(ind, v.Value); rule != "" {
+				es = append(es, valid.FieldError{Row: i + 1, Field: "value", Rule: rule, Param: param})
+			}
 		}
 	}
 	return es

@@ -113,21 +113,29 @@ func (s *Service) CategorySet(ctx context.Context, code string) (CategorySet, er
 }
 
 // SetTarget records the target for an indicator at a unit for a period (a period key or LOP).
+// The figure obeys the indicator's type as a value does (CheckFigure); a target may be for a
+// period that has not started, as targets are set ahead.
 func (s *Service) SetTarget(ctx context.Context, a access.Actor, indicatorID, unitID int64, period string, value float64, note string) error {
 	if err := a.Require(access.EditResults); err != nil {
 		return err
 	}
+	ind, err := s.Indicator(ctx, a, indicatorID)
+	if err != nil {
+		return err
+	}
+	var es valid.Errors
 	p, err := ParsePeriod(period)
 	if err != nil {
-		return valid.New("period", "period")
+		es.Add("period", "period")
 	}
-	if value < 0 || math.IsNaN(value) || math.IsInf(value, 0) {
-		return valid.New("value", "not_negative")
+	if rule, param := CheckFigure(ind, value); rule != "" {
+		es = append(es, valid.FieldError{Field: "value", Rule: rule, Param: param})
+	}
+	es.MaxLen("note", note, MaxComment)
+	if es.Err() != nil {
+		return es
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.Indicator(ctx, a, indicatorID); err != nil {
-			return err
-		}
 		if _, err := s.org.Unit(ctx, a, unitID); errors.Is(err, store.ErrNotFound) {
 			return valid.New("unit_id", "not_found")
 		} else if err != nil {
@@ -139,6 +147,52 @@ func (s *Service) SetTarget(ctx context.Context, a access.Actor, indicatorID, un
 		}
 		return audit.Record(ctx, tx, a, "set", "target", indicatorID, unitID, nil, map[string]any{"period": p.Key, "value": value, "note": note})
 	})
+}
+
+// Limits on what one value, or one target, may say.
+const (
+	// MaxFigure is the largest count, ratio, numerator, denominator or target accepted:
+	// 10^12. Nothing the network measures comes near it (China has some 1.4×10^9 people; a
+	// trillion yuan is far beyond any programme's money), so a larger figure is a slip (a key
+	// held down, an identifier pasted into the wrong box), not data. It is exact in float64
+	// (below 2^53 ≈ 9×10^15), so sums of thousands of such values stay exact and the progress
+	// tables never show the noise digits of a float beyond that range.
+	MaxFigure = 1e12
+	// MaxComment is the longest comment on a value (and note on a target), in characters: a
+	// paragraph or two, as much as a reader of the drill-down will read.
+	MaxComment = 2000
+	// MaxText is the longest answer of a text indicator (a milestone said in words).
+	MaxText = 2000
+	// MaxSourceRef is the longest source reference, in characters. A typed one names a report
+	// or a file (the entry form's box holds as much); an approved report's values cite every
+	// report summed into them ("AP-JS-01/R2 + AP-JS-02/R1 + …"), which leaves room for some
+	// thirty reports in one figure.
+	MaxSourceRef = 500
+)
+
+// maxFigureText is MaxFigure as the messages say it.
+const maxFigureText = "1,000,000,000,000"
+
+// CheckFigure applies an indicator type's rules to one figure standing for the indicator (a
+// value, a target, a report's value) and returns the rule broken, if any, with its parameter:
+// never negative and at most MaxFigure; a count whole; a percentage 0-100 (the model has no
+// indicator allowing more: a percentage is a share); yes/no 1 or 0.
+func CheckFigure(ind Indicator, v float64) (rule, param string) {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return "number", ""
+	case ind.Type == "percent" && (v < 0 || v > 100):
+		return "percent_range", ""
+	case ind.Type == "yesno" && v != 0 && v != 1:
+		return "yes_no", ""
+	case v < 0:
+		return "not_negative", ""
+	case ind.Type == "count" && v != math.Trunc(v):
+		return "whole_number", ""
+	case v > MaxFigure:
+		return "at_most", maxFigureText
+	}
+	return "", ""
 }
 
 // ValueInput is one value to store.
@@ -160,7 +214,10 @@ type ValueInput struct {
 var Sources = []string{"entry", "report", "import", "dhis2"}
 
 // CheckValue applies the indicator's type rules to one value and returns it with the stored
-// figure computed (percent and ratio from numerator and denominator).
+// figure computed (percent and ratio from numerator and denominator). Figures obey CheckFigure;
+// a rate's parts are not negative and at most MaxFigure, and a percentage's numerator (a share
+// of its denominator) not above the denominator. Comment, text and source reference have their
+// maximum lengths.
 func CheckValue(ind Indicator, in ValueInput) (ValueInput, valid.Errors) {
 	var es valid.Errors
 	if ind.Computed() {
@@ -168,15 +225,28 @@ func CheckValue(ind Indicator, in ValueInput) (ValueInput, valid.Errors) {
 		return in, es
 	}
 	finite := func(p *float64) bool { return p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0) }
+	figure := func(field string, v float64) {
+		if rule, param := CheckFigure(ind, v); rule != "" {
+			es = append(es, valid.FieldError{Field: field, Rule: rule, Param: param})
+		}
+	}
+	part := func(field string, v float64) bool {
+		switch {
+		case v < 0:
+			es.Add(field, "not_negative")
+		case v > MaxFigure:
+			es = append(es, valid.FieldError{Field: field, Rule: "at_most", Param: maxFigureText})
+		default:
+			return true
+		}
+		return false
+	}
 	switch ind.Type {
 	case "count":
-		switch {
-		case !finite(in.Value):
+		if !finite(in.Value) {
 			es.Add("value", "required")
-		case *in.Value < 0:
-			es.Add("value", "not_negative")
-		case *in.Value != math.Trunc(*in.Value):
-			es.Add("value", "whole_number")
+		} else {
+			figure("value", *in.Value)
 		}
 	case "percent", "ratio":
 		if finite(in.Numerator) || finite(in.Denominator) {
@@ -187,8 +257,8 @@ func CheckValue(ind Indicator, in ValueInput) (ValueInput, valid.Errors) {
 				es.Add("denominator", "required")
 			case *in.Denominator <= 0:
 				es.Add("denominator", "positive")
-			case *in.Numerator < 0:
-				es.Add("numerator", "not_negative")
+			case !part("numerator", *in.Numerator), !part("denominator", *in.Denominator):
+				// part has said what is wrong.
 			case ind.Type == "percent" && *in.Numerator > *in.Denominator:
 				es.Add("numerator", "not_above", "denominator")
 			default:
@@ -197,14 +267,16 @@ func CheckValue(ind Indicator, in ValueInput) (ValueInput, valid.Errors) {
 					v *= 100
 				}
 				v = round(v)
+				if ind.Type == "ratio" && v > MaxFigure {
+					es = append(es, valid.FieldError{Field: "value", Rule: "at_most", Param: maxFigureText})
+					break
+				}
 				in.Value = &v
 			}
 		} else if !finite(in.Value) {
 			es.Add("value", "required")
-		} else if ind.Type == "percent" && (*in.Value < 0 || *in.Value > 100) {
-			es.Add("value", "percent_range")
-		} else if *in.Value < 0 {
-			es.Add("value", "not_negative")
+		} else {
+			figure("value", *in.Value)
 		}
 	case "yesno":
 		if !finite(in.Value) || (*in.Value != 0 && *in.Value != 1) {
@@ -214,8 +286,11 @@ func CheckValue(ind Indicator, in ValueInput) (ValueInput, valid.Errors) {
 		if strings.TrimSpace(in.Text) == "" {
 			es.Add("text", "required")
 		}
+		es.MaxLen("text", in.Text, MaxText)
 		in.Value = nil
 	}
+	es.MaxLen("comment", in.Comment, MaxComment)
+	es.MaxLen("source_ref", in.SourceRef, MaxSourceRef)
 	return in, es
 }
 
@@ -278,6 +353,12 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 		p, err := ParsePeriod(in.Period)
 		if err != nil || p.Kind == LifeOfProj {
 			rowErr(row, "period", "period")
+			continue
+		}
+		// A value reports what happened: a period that has not begun has none yet. (Targets,
+		// set ahead, are not values.) Today is the clock's, in UTC like every stored date.
+		if today := store.Now().Format(time.DateOnly); p.Start > today {
+			rowErr(row, "period", "period_not_started", p.Start)
 			continue
 		}
 		unit, seen := units[in.UnitID]

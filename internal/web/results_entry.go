@@ -24,6 +24,7 @@ type resEntryInput struct {
 	Label string
 	Value string
 	Err   string
+	Max   int // the most characters it takes, 0 for a number
 }
 
 type resEntrySet struct {
@@ -60,6 +61,7 @@ type resEntryData struct {
 	Rows         []resEntryRow
 	Source       string
 	SourceRef    string
+	MaxSourceRef int
 	Sources      []string
 	Problems     []string
 	CanEnter     bool
@@ -98,7 +100,7 @@ func resEntryKind(ind results.Indicator) string {
 func (h *resultsWeb) entryData(r *http.Request, a access.Actor, q url.Values, typed url.Values) (resEntryData, error) {
 	ctx := r.Context()
 	tr := reqCtx(r).tr
-	d := resEntryData{Sources: []string{"entry", "report"}, Source: "entry", CanEnter: a.Can(access.EnterValues)}
+	d := resEntryData{Sources: []string{"entry", "report"}, Source: "entry", CanEnter: a.Can(access.EnterValues), MaxSourceRef: results.MaxSourceRef}
 	var err error
 	if d.Frameworks, err = h.svc.Frameworks(ctx, a); err != nil {
 		return d, err
@@ -212,9 +214,9 @@ func (h *resultsWeb) entryData(r *http.Request, a access.Actor, q url.Values, ty
 		row.Denominator = fill(resEntryField("d", ind.ID, ""), resRaw(total.Denominator))
 		row.Numerator.Label, row.Denominator.Label = tr.T("field.numerator"), tr.T("field.denominator")
 		row.Text = fill(resEntryField("t", ind.ID, ""), total.Text)
-		row.Text.Label = tr.T("field.text")
+		row.Text.Label, row.Text.Max = tr.T("field.text"), results.MaxText
 		row.Comment = fill(resEntryField("c", ind.ID, ""), total.Comment)
-		row.Comment.Label = tr.T("results.comment")
+		row.Comment.Label, row.Comment.Max = tr.T("results.comment"), results.MaxComment
 		if row.Kind != "text" {
 			for _, code := range ind.CategorySets {
 				set, ok := names.set(code)
@@ -343,13 +345,20 @@ func (h *resultsWeb) entrySave(w http.ResponseWriter, r *http.Request, a access.
 	if len(inputErr) == 0 && len(batch) == 0 {
 		inputErr[""] = valid.FieldError{Field: "value", Rule: "required"}
 	}
-	if len(inputErr) == 0 {
-		_, err = h.svc.SaveValues(r.Context(), a, batch)
-		if err == nil {
-			h.flash(r, "results.entry_saved")
-			http.Redirect(w, r, "/results/entry?"+url.Values{"framework": {d.Framework.Code}, "unit": {itoa(d.Unit.ID)}, "period": {d.Period.Key}}.Encode(),
-				http.StatusSeeOther)
-			return
+	// Every cell is judged in one round: the boxes the page could not read as numbers, and the
+	// service's rules on all the others (checked without writing when some box is unreadable).
+	// Nothing is written unless every cell passes.
+	if len(batch) > 0 {
+		if len(inputErr) == 0 {
+			_, err = h.svc.SaveValues(r.Context(), a, batch)
+			if err == nil {
+				h.flash(r, "results.entry_saved")
+				http.Redirect(w, r, "/results/entry?"+url.Values{"framework": {d.Framework.Code}, "unit": {itoa(d.Unit.ID)}, "period": {d.Period.Key}}.Encode(),
+					http.StatusSeeOther)
+				return
+			}
+		} else {
+			_, err = h.svc.CheckValues(r.Context(), a, batch)
 		}
 		es, err := formErrors(err)
 		if err != nil {
@@ -371,7 +380,9 @@ func (h *resultsWeb) entrySave(w http.ResponseWriter, r *http.Request, a access.
 				name = row.Denominator.Name
 			case "text":
 				name = row.Text.Name
-			case "unit_id", "period", "source", "indicator":
+			case "comment":
+				name = row.Comment.Name
+			case "unit_id", "period", "source", "source_ref", "indicator":
 				// Wrong for the whole form, not for one input.
 				name = "#" + e.Field
 			}
@@ -400,6 +411,7 @@ func (h *resultsWeb) entrySave(w http.ResponseWriter, r *http.Request, a access.
 		mark(&row.Numerator, row.Name+" · "+tr.T("field.numerator"))
 		mark(&row.Denominator, row.Name+" · "+tr.T("field.denominator"))
 		mark(&row.Text, row.Name)
+		mark(&row.Comment, row.Name+" · "+tr.T("results.comment"))
 		for j := range row.Sets {
 			for k := range row.Sets[j].Inputs {
 				in := &row.Sets[j].Inputs[k]
