@@ -383,7 +383,7 @@ func TestPlansDemo(t *testing.T) {
 				tab.Rows[0].Status != results.Behind || tab.Framework.ParentCode != frameworkCode {
 				t.Fatalf("Jiangsu framework: %+v", tab)
 			}
-			vals, err := rs.Values(ctx, sys, tab.Rows[0].Indicator.ID, js, results.LOP, "en")
+			vals, err := rs.Values(ctx, sys, tab.Rows[0].Indicator.ID, js, results.LOP, "en", false)
 			if err != nil {
 				t.Fatal(err)
 			}

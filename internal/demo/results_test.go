@@ -145,13 +145,13 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 			}
 			if row.Indicator.Aggregation == "reach" {
 				// Nobody types it in.
-				if vals, err := svc.Values(ctx, sys, row.Indicator.ID, cn, results.LOP, "en"); err != nil || len(vals) != 0 {
+				if vals, err := svc.Values(ctx, sys, row.Indicator.ID, cn, results.LOP, "en", false); err != nil || len(vals) != 0 {
 					t.Errorf("%s: %d values entered (%v)", code, len(vals), err)
 				}
 				continue
 			}
 			// Disaggregations add up to the totals they break down, for every set used.
-			vals, err := svc.Values(ctx, sys, row.Indicator.ID, cn, results.LOP, "en")
+			vals, err := svc.Values(ctx, sys, row.Indicator.ID, cn, results.LOP, "en", false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +200,7 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 		if cap := rows[indCAP].Indicator; cap.Aggregation != "formula" {
 			t.Errorf("capacity building is %s, want a formula", cap.Aggregation)
 		}
-		capVals, err := svc.Values(ctx, sys, rows[indCAP].Indicator.ID, cn, results.LOP, "en")
+		capVals, err := svc.Values(ctx, sys, rows[indCAP].Indicator.ID, cn, results.LOP, "en", false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +214,7 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 
 		// The committees' members are decision makers counted from the committee records: everyone
 		// who ever sat, each in the month they took their seat (TestCommitteeMembersCountedWhenTheyJoined).
-		dm, err := svc.Values(ctx, sys, rows[indDM].Indicator.ID, cn, results.LOP, "en")
+		dm, err := svc.Values(ctx, sys, rows[indDM].Indicator.ID, cn, results.LOP, "en", false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +228,7 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 		if psc != 180+7 {
 			t.Errorf("PSC members among the decision makers: %v, want 187 (the 180 sitting at the review and the 7 they replaced)", psc)
 		}
-		tch, err := svc.Values(ctx, sys, rows[indTCH].Indicator.ID, cn, results.LOP, "en")
+		tch, err := svc.Values(ctx, sys, rows[indTCH].Indicator.ID, cn, results.LOP, "en", false)
 		if err != nil {
 			t.Fatal(err)
 		}

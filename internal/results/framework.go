@@ -72,12 +72,23 @@ func (e Element) Name(lang string) string { return pickLang(lang, e.NameZH, e.Na
 
 // Service is the results framework's storage and rules.
 type Service struct {
-	db  *store.DB
-	org *org.Service
+	db    *store.DB
+	org   *org.Service
+	today func() string
 }
 
 // New returns a Service on db.
-func New(db *store.DB) *Service { return &Service{db: db, org: org.New(db)} }
+func New(db *store.DB) *Service {
+	return &Service{db: db, org: org.New(db), today: func() string { return store.Now().Format(time.DateOnly) }}
+}
+
+// SetToday fixes the date the service treats as today (a value may not be for a period that
+// has not begun by then): the demonstration is seen as of its evaluation. The network's
+// rules, which the service applies through org, take the same day.
+func (s *Service) SetToday(f func() string) {
+	s.today = f
+	s.org.SetToday(f)
+}
 
 // FrameworkInput creates a framework.
 type FrameworkInput struct {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"ting/internal/access"
+	"ting/internal/analytics"
 	"ting/internal/org"
 	"ting/internal/results/expr"
 	"ting/internal/store"
@@ -458,13 +459,19 @@ func makeRow(ind Indicator, tl targetLine, fig Figure, threshold float64) Row {
 	return row
 }
 
-// ChildRow is one child unit's line in a drill-down.
+// ChildRow is one child unit's line in a drill-down, or the line of what is recorded at the
+// unit drilled into itself (Own, with that unit as Unit).
 type ChildRow struct {
 	Unit org.Unit `json:"unit"`
+	Own  bool     `json:"own"`
 	Row
 }
 
 // Drill returns an indicator's progress at each child of unit: the next level of the table.
+// When values are recorded at the unit itself (not at any unit below it) in the period, a last
+// row marked Own gives their figure and count (ownFigure), so that the rows account for the
+// unit's figure: for a sum indicator they add up to it. The own row has no target (targets are
+// set for a unit's whole area), so its status is no_target.
 func (s *Service) Drill(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit, p Period, threshold float64) ([]ChildRow, error) {
 	ind, err := s.Indicator(ctx, a, indicatorID)
 	if err != nil {
@@ -510,5 +517,55 @@ func (s *Service) Drill(ctx context.Context, a access.Actor, indicatorID int64, 
 		}
 		out = append(out, ChildRow{Unit: k, Row: makeRow(ind, tls[k.ID], fig, threshold)})
 	}
+	own, err := s.ownFigure(ctx, ind, unit, p)
+	if err != nil {
+		return nil, err
+	}
+	if own.Values > 0 {
+		out = append(out, ChildRow{Unit: unit, Own: true, Row: makeRow(ind, targetLine{}, own, threshold)})
+	}
 	return out, nil
+}
+
+// ownFigure is an indicator's figure from what is recorded at the unit itself, not at any unit
+// below it, computed by the rule that gives a child's row its figure over the child's area:
+// the stored totals by aggregation rule (actualRaw, which the rollups the children's rows read
+// are held to), counted where their period ends; for latest, the unit's own last value; for a
+// rate, the ratio of its own parts. A reach indicator counts the distinct people served at the
+// unit itself. A formula has no records of its own (it reads other indicators'), so none.
+func (s *Service) ownFigure(ctx context.Context, ind Indicator, unit org.Unit, p Period) (Figure, error) {
+	switch ind.Aggregation {
+	case "formula":
+		return Figure{}, nil
+	case "reach":
+		return s.ownReach(ctx, ind, unit, p)
+	}
+	// The unit's path without the subtree's wildcard matches the unit alone: a path is digits
+	// and slashes ("/1/5/"), nothing LIKE reads as a pattern.
+	return s.actualRaw(ctx, s.db.R, ind, unit.Path, p)
+}
+
+// ownReach counts the distinct people served at the unit itself over the period, as
+// analytics.SQLCount counts them over a subtree: services on a day of the period's months, of
+// the types the indicator counts (its formula; any when empty).
+func (s *Service) ownReach(ctx context.Context, ind Indicator, unit org.Unit, p Period) (Figure, error) {
+	span := analytics.SpanOf(p.Start, p.End)
+	query := `SELECT COUNT(DISTINCT s.card_id) FROM services s JOIN cards c ON c.id = s.card_id
+		WHERE s.site_id = $1 AND s.served_on >= $2 AND s.served_on <= $3`
+	args := []any{unit.ID, span.From + "-01", span.To + "-31"}
+	var types []string
+	for _, t := range strings.Split(ind.Formula, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			args = append(args, t)
+			types = append(types, fmt.Sprintf("$%d", len(args)))
+		}
+	}
+	if len(types) > 0 {
+		query += ` AND s.type IN (` + strings.Join(types, ",") + `)`
+	}
+	var n int
+	if err := s.db.R.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return Figure{}, fmt.Errorf("reach of %s at unit %d: %w", ind.Code, unit.ID, err)
+	}
+	return Figure{Value: float64(n), Has: n > 0, Values: n}, nil
 }

@@ -99,11 +99,11 @@ func TestPeriodCountsWhereItEnds(t *testing.T) {
 		if len(drill) != 2 || drill[0].Actual.Value != 60 || drill[1].Actual.Value != 6 {
 			t.Fatalf("drill in 2011S2: %+v", drill)
 		}
-		vals := must(s.Values(ctx, sys, x.decision.ID, x.ah, s2, "en"))(t)
+		vals := must(s.Values(ctx, sys, x.decision.ID, x.ah, s2, "en", false))(t)
 		if len(vals) != 3 || vals[0].Period != "2011T2" || vals[2].Period != "2011T3" {
 			t.Fatalf("values behind Anhui's 2011S2: %+v", vals)
 		}
-		if vals := must(s.Values(ctx, sys, x.decision.ID, x.ah, must(results.ParsePeriod("2011Q1"))(t), "en"))(t); len(vals) != 0 {
+		if vals := must(s.Values(ctx, sys, x.decision.ID, x.ah, must(results.ParsePeriod("2011Q1"))(t), "en", false))(t); len(vals) != 0 {
 			t.Fatalf("values behind Anhui's 2011Q1: %+v", vals)
 		}
 

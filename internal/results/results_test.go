@@ -200,7 +200,7 @@ func TestValuesRollUpAndProgress(t *testing.T) {
 		if len(drill) != 2 || drill[0].Unit.Code != "AH" || drill[0].Actual.Value != 50 || drill[0].Status != results.Ahead || drill[1].Actual.Value != 60 || drill[1].Status != results.OnTrack {
 			t.Fatalf("drill %+v", drill)
 		}
-		vals := must(s.Values(ctx, sys, x.decision.ID, x.ah, lop, "en"))(t)
+		vals := must(s.Values(ctx, sys, x.decision.ID, x.ah, lop, "en", false))(t)
 		if len(vals) != 3 || vals[1].Source != "report" || vals[1].SourceRef != "AP-AH-01/2010T2" || vals[2].Combo != "sex:female" || vals[0].EnteredBy != "u_ah" {
 			t.Fatalf("values %+v", vals)
 		}

@@ -356,8 +356,8 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 			continue
 		}
 		// A value reports what happened: a period that has not begun has none yet. (Targets,
-		// set ahead, are not values.) Today is the clock's, in UTC like every stored date.
-		if today := store.Now().Format(time.DateOnly); p.Start > today {
+		// set ahead, are not values.)
+		if today := s.today(); p.Start > today {
 			rowErr(row, "period", "period_not_started", p.Start)
 			continue
 		}
@@ -690,10 +690,10 @@ type Value struct {
 	EnteredAt time.Time `json:"entered_at"`
 }
 
-// Values lists the stored values of an indicator in a unit's subtree whose periods end within a
-// period (as figures count them), every combination, with their provenance: the records behind
-// a figure.
-func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit, p Period, lang string) ([]Value, error) {
+// Values lists the stored values of an indicator in a unit's subtree (own: at the unit itself
+// only) whose periods end within a period (as figures count them), every combination, with
+// their provenance: the records behind a figure.
+func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit, p Period, lang string, own bool) ([]Value, error) {
 	ind, err := s.Indicator(ctx, a, indicatorID)
 	if err != nil {
 		return nil, err
@@ -716,6 +716,10 @@ func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64,
 			return nil, nil
 		}
 	}
+	pattern := unit.Path + "%"
+	if own {
+		pattern = unit.Path // LIKE without a wildcard: the unit alone
+	}
 	var in strings.Builder
 	for i := range ids {
 		if i > 0 {
@@ -727,7 +731,7 @@ func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64,
 		v.source, v.source_ref, v.legacy, v.entered_by, v.entered_at
 		FROM data_values v JOIN org_units u ON u.id = v.unit_id JOIN indicators i ON i.id = v.indicator_id
 		WHERE u.path LIKE $1 AND `+endsIn("v", 2, 3)+` AND v.indicator_id IN (`+in.String()+`)
-		ORDER BY u.path, v.period_start, i.code, v.combo`, append([]any{unit.Path + "%", p.Start, p.End}, ids...)...)
+		ORDER BY u.path, v.period_start, i.code, v.combo`, append([]any{pattern, p.Start, p.End}, ids...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -245,7 +245,7 @@ func (h *resultsWeb) apiValues(w http.ResponseWriter, r *http.Request, a access.
 	if err != nil {
 		return err
 	}
-	vals, err := h.svc.Values(r.Context(), a, queryInt(r, "indicator"), u, p, reqCtx(r).tr.Lang)
+	vals, err := h.svc.Values(r.Context(), a, queryInt(r, "indicator"), u, p, reqCtx(r).tr.Lang, r.URL.Query().Get("own") == "1")
 	if err != nil {
 		return err
 	}

@@ -318,6 +318,9 @@ type resDrillData struct {
 	Threshold   int
 	Own         resProgressRow
 	Children    []resDrillChild
+	// Itself is the line of the values recorded at the unit itself, not at any unit below it
+	// (nil when there are none), so that the lines account for the unit's figure.
+	Itself      *resProgressRow
 	Trend       resTrend
 	ProgressURL string
 	YearURL     string
@@ -357,15 +360,20 @@ func (h *resultsWeb) drill(w http.ResponseWriter, r *http.Request, a access.Acto
 		h.fail(w, r, err)
 		return
 	}
-	sortByName := make([]org.Unit, len(kids))
-	for i, k := range kids {
-		sortByName[i] = k.Unit
-	}
-	sortUnits(sortByName, tr.Lang)
+	var sortByName []org.Unit
 	byID := map[int64]results.ChildRow{}
 	for _, k := range kids {
+		if k.Own {
+			// Its values link to the values recorded at the unit itself.
+			line := resLayoutRow(tr, k.Row, k.Unit, d.Period, d.Threshold)
+			line.ValuesURL += "&own=1"
+			d.Itself = &line
+			continue
+		}
+		sortByName = append(sortByName, k.Unit)
 		byID[k.Unit.ID] = k
 	}
+	sortUnits(sortByName, tr.Lang)
 	var childTargets *float64
 	for _, u := range sortByName {
 		k := byID[u.ID]
@@ -507,6 +515,7 @@ type resValuesData struct {
 	DrillURL    string
 	Back        string // this page, for a deletion to return to
 	Formula     bool   // the records are those of the indicators the formula reads
+	Own         bool   // only the values recorded at the unit itself, not below it
 }
 
 func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Actor) {
@@ -527,7 +536,8 @@ func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Act
 		return
 	}
 	d.PeriodLabel = resPeriodLabel(tr, d.Period)
-	vals, err := h.svc.Values(ctx, a, ind.ID, d.Unit, d.Period, tr.Lang)
+	d.Own = r.URL.Query().Get("own") == "1"
+	vals, err := h.svc.Values(ctx, a, ind.ID, d.Unit, d.Period, tr.Lang, d.Own)
 	if err != nil {
 		h.fail(w, r, err)
 		return
