@@ -31,16 +31,26 @@ type DriftQuery struct {
 }
 
 // DriftPoint is one half-year ("2011S1" = January-June, "2011S2" = July-December) of a site.
+// To a viewer who may not see counts exactly (Exact) a half-year of fewer than MinCell people
+// is Suppressed (People, Target and Share 0), and a Target from 1 to MinCell-1 is withheld (0,
+// TargetSuppressed).
 type DriftPoint struct {
-	Period string  `json:"period"`
-	People int     `json:"people"` // distinct people served
-	Target int     `json:"target"` // of whom of the target age
-	Share  float64 `json:"share"`  // Target / People
+	Period           string  `json:"period"`
+	People           int     `json:"people"` // distinct people served
+	Target           int     `json:"target"` // of whom of the target age
+	Share            float64 `json:"share"`  // Target / People
+	Suppressed       bool    `json:"suppressed"`
+	TargetSuppressed bool    `json:"target_suppressed"`
 }
 
 // DriftSite is one site's target-age shares. A share is 0 when nobody was served; Recent and
 // Earlier say whether anybody was. DropPoints is earlier minus recent share in percentage
-// points, when both are known.
+// points, when both are known (HasDrop).
+//
+// To a viewer who may not see counts exactly (Exact) a window of fewer than MinCell people is
+// suppressed (RecentSuppressed, EarlierSuppressed: its people, target and share are 0), a
+// target count from 1 to MinCell-1 is withheld (0, Target…Suppressed), and a site with
+// RecentSuppressed is never flagged. Suppressed says that any of the site's figures is.
 type DriftSite struct {
 	SiteID        int64        `json:"site_id"`
 	SiteCode      string       `json:"site_code"`
@@ -57,6 +67,17 @@ type DriftSite struct {
 	DropPoints    float64      `json:"drop_points"`
 	Trend         []DriftPoint `json:"trend"` // by half-year, oldest first
 	Flagged       bool         `json:"flagged"`
+
+	RecentSuppressed        bool `json:"recent_suppressed"`
+	TargetRecentSuppressed  bool `json:"target_recent_suppressed"`
+	EarlierSuppressed       bool `json:"earlier_suppressed"`
+	TargetEarlierSuppressed bool `json:"target_earlier_suppressed"`
+	Suppressed              bool `json:"suppressed"`
+}
+
+// HasDrop reports whether DropPoints is known: both shares are, and neither is withheld.
+func (d DriftSite) HasDrop() bool {
+	return d.Recent && d.Earlier && !d.RecentSuppressed && !d.EarlierSuppressed
 }
 
 // SiteName is the site's name in lang.
@@ -69,6 +90,7 @@ type DriftReport struct {
 	RecentFrom string      `json:"recent_from"` // first day of the recent window: the day after AsOf, Months months back
 	Sites      []DriftSite `json:"sites"`
 	Flagged    int         `json:"flagged"`
+	Suppressed bool        `json:"suppressed"` // some figure is withheld from the viewer (see DriftSite)
 }
 
 // CheckDrift fills a query's defaults and validates it.
@@ -111,6 +133,7 @@ func CheckDrift(q DriftQuery, today string) (DriftQuery, error) {
 // Months months up to AsOf and before, and per half-year. A person's age is taken in the year
 // of the service (service year minus birth year); a person counts as target-age in a period
 // when any of their services then was. Sites with no recent service are listed, never flagged.
+// To an actor who may not see counts exactly (Exact) small counts are withheld (withholdDrift).
 func (s *Service) Drift(ctx context.Context, a access.Actor, q DriftQuery) (DriftReport, error) {
 	if err := a.Require(access.ViewReach); err != nil {
 		return DriftReport{}, err
@@ -130,14 +153,80 @@ func (s *Service) Drift(ctx context.Context, a access.Actor, q DriftQuery) (Drif
 		return DriftReport{}, err
 	}
 	ck := driftKey{db: s.db, path: path, q: q}
-	if rep, ok := driftCache.get(ck, version); ok {
-		return rep, nil
-	}
-	rep, err := s.drift(ctx, q, path)
-	if err == nil {
+	rep, ok := driftCache.get(ck, version)
+	if !ok {
+		if rep, err = s.drift(ctx, q, path); err != nil {
+			return DriftReport{}, err
+		}
 		driftCache.put(ck, version, rep)
 	}
-	return rep, err
+	if !Exact(a) {
+		rep = withholdDrift(rep)
+	}
+	return rep, nil
+}
+
+// withholdDrift returns a copy of a report (the cached one is left whole) as a viewer who may
+// not see counts exactly may read it: every count of people from 1 to MinCell-1 withheld, and
+// the share of a window of fewer than MinCell people with it (it would tell about one or two
+// persons). A site that served fewer than MinCell people recently is not flagged.
+func withholdDrift(rep DriftReport) DriftReport {
+	few := func(n int) bool { return n > 0 && n < MinCell }
+	// window withholds one window's figures and reports whether the people and the target
+	// count are withheld.
+	window := func(people, target *int, share *float64) (all, tgt bool) {
+		switch {
+		case few(*people):
+			*people, *target, *share = 0, 0, 0
+			return true, true
+		case few(*target):
+			*target = 0
+			return false, true
+		}
+		return false, false
+	}
+	sites := make([]DriftSite, len(rep.Sites))
+	rep.Flagged = 0
+	for i, d := range rep.Sites {
+		d.RecentSuppressed, d.TargetRecentSuppressed = window(&d.PeopleRecent, &d.TargetRecent, &d.RecentShare)
+		d.EarlierSuppressed, d.TargetEarlierSuppressed = window(&d.PeopleEarlier, &d.TargetEarlier, &d.EarlierShare)
+		d.Suppressed = d.TargetRecentSuppressed || d.TargetEarlierSuppressed
+		if !d.HasDrop() {
+			d.DropPoints = 0
+		}
+		d.Flagged = d.Flagged && !d.RecentSuppressed
+		d.Trend = slices.Clone(d.Trend)
+		for j := range d.Trend {
+			p := &d.Trend[j]
+			p.Suppressed, p.TargetSuppressed = window(&p.People, &p.Target, &p.Share)
+			d.Suppressed = d.Suppressed || p.TargetSuppressed
+		}
+		if d.Flagged {
+			rep.Flagged++
+		}
+		rep.Suppressed = rep.Suppressed || d.Suppressed
+		sites[i] = d
+	}
+	slices.SortFunc(sites, driftOrder)
+	rep.Sites = sites
+	return rep
+}
+
+// driftOrder lists flagged sites first, then those with a recent share (lowest first), then
+// those whose recent figures are withheld, then sites with no recent service; by code within.
+func driftOrder(x, y DriftSite) int {
+	rank := func(d DriftSite) int {
+		switch {
+		case d.Flagged:
+			return 0
+		case d.Recent && !d.RecentSuppressed:
+			return 1
+		case d.Recent:
+			return 2
+		}
+		return 3
+	}
+	return cmp.Or(cmp.Compare(rank(x), rank(y)), cmp.Compare(x.RecentShare, y.RecentShare), strings.Compare(x.SiteCode, y.SiteCode))
 }
 
 // driftKey names a drift report: the database, the subtree and the question.
@@ -262,18 +351,7 @@ func (s *Service) drift(ctx context.Context, q DriftQuery, path string) (DriftRe
 			out.Flagged++
 		}
 	}
-	slices.SortFunc(out.Sites, func(x, y DriftSite) int {
-		rank := func(d DriftSite) int {
-			switch {
-			case d.Flagged:
-				return 0
-			case d.Recent:
-				return 1
-			}
-			return 2
-		}
-		return cmp.Or(cmp.Compare(rank(x), rank(y)), cmp.Compare(x.RecentShare, y.RecentShare), strings.Compare(x.SiteCode, y.SiteCode))
-	})
+	slices.SortFunc(out.Sites, driftOrder)
 	return out, nil
 }
 

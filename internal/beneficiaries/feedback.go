@@ -179,15 +179,21 @@ func (s *Service) Feedback(ctx context.Context, a access.Actor, siteID int64, li
 	return s.feedbackRows(ctx, s.db.R, a, `u.path LIKE $1`, []any{path + "%"}, limit)
 }
 
-// FeedbackFigures are the figures of a set of responses.
+// FeedbackFigures are the figures of a set of responses. To a viewer who may not see counts
+// exactly (Exact) a set of fewer than MinCell responses, or the next smallest where one alone
+// would be hidden (see withholdFeedback), is Suppressed: every figure is 0. Counts of
+// anonymous responses and of actions from 1 to MinCell-1 are withheld (0) on their own too.
 type FeedbackFigures struct {
-	Responses  int     `json:"responses"`
-	Anonymous  int     `json:"anonymous"`
-	MeanRating float64 `json:"mean_rating"` // 0 when there are no responses
-	Satisfied  float64 `json:"satisfied"`   // share rated 4 or 5, 0..1
-	Actions    int     `json:"actions"`     // responses the site recorded an action on
-	ratingSum  int64
-	satisfied  int64
+	Responses           int     `json:"responses"`
+	Anonymous           int     `json:"anonymous"`
+	MeanRating          float64 `json:"mean_rating"` // 0 when there are no responses
+	Satisfied           float64 `json:"satisfied"`   // share rated 4 or 5, 0..1
+	Actions             int     `json:"actions"`     // responses the site recorded an action on
+	Suppressed          bool    `json:"suppressed"`
+	AnonymousSuppressed bool    `json:"anonymous_suppressed"`
+	ActionsSuppressed   bool    `json:"actions_suppressed"`
+	ratingSum           int64
+	satisfied           int64
 }
 
 func (f *FeedbackFigures) add(o FeedbackFigures) {
@@ -208,11 +214,13 @@ func (f *FeedbackFigures) finish() {
 	f.Satisfied = float64(f.satisfied) / float64(f.Responses)
 }
 
-// TypeFeedback is the responses on one service type.
+// TypeFeedback is the responses on one service type; Suppressed (Responses and MeanRating 0)
+// as FeedbackFigures are.
 type TypeFeedback struct {
 	Type       string  `json:"type"`
 	Responses  int     `json:"responses"`
 	MeanRating float64 `json:"mean_rating"`
+	Suppressed bool    `json:"suppressed"`
 }
 
 // SiteFeedback is one site's responses.
@@ -237,10 +245,15 @@ type FeedbackReport struct {
 	Total  FeedbackFigures `json:"total"`
 	ByType []TypeFeedback  `json:"by_type"`
 	Latest []Feedback      `json:"latest"` // the latest responses with a comment, at most 10
+	// Suppressed: some figure is withheld from the viewer (see FeedbackFigures); the comments
+	// of a site whose figures are withheld are left out of Latest.
+	Suppressed bool `json:"suppressed"`
 }
 
 // FeedbackSummary summarises the responses given at the sites of a unit's subtree from..to
-// (dates YYYY-MM-DD or months YYYY-MM, inclusive; either may be blank).
+// (dates YYYY-MM-DD or months YYYY-MM, inclusive; either may be blank). To an actor who may not
+// see counts exactly (Exact) small counts are withheld (withholdFeedback), and so are the
+// comments of the sites whose figures are.
 func (s *Service) FeedbackSummary(ctx context.Context, a access.Actor, unitID int64, from, to string) (FeedbackReport, error) {
 	if err := a.Require(access.ViewReach); err != nil {
 		return FeedbackReport{}, err
@@ -308,8 +321,82 @@ func (s *Service) FeedbackSummary(ctx context.Context, a access.Actor, unitID in
 	}
 	slices.SortFunc(out.Sites, func(x, y SiteFeedback) int { return strings.Compare(x.SiteCode, y.SiteCode) })
 	out.ByType = typeFigures(all)
+	if !Exact(a) {
+		withholdFeedback(&out)
+		var shown []string
+		for _, site := range out.Sites {
+			if !site.Suppressed {
+				args = append(args, site.SiteID)
+				shown = append(shown, "$"+strconv.Itoa(len(args)))
+			}
+		}
+		if len(shown) == 0 {
+			return out, nil
+		}
+		cond += ` AND f.site_id IN (` + strings.Join(shown, ", ") + `)`
+	}
 	out.Latest, err = s.feedbackRows(ctx, s.db.R, a, cond+` AND f.comment <> ''`, args, 10)
 	return out, err
+}
+
+// withholdFeedback withholds, as SuppressGrid does a reach table's, the small counts of a
+// summary from a viewer who may not see counts exactly. The responses by site and service type
+// are a table whose first row is the whole; every count from 1 to MinCell-1 is hidden, and the
+// next smallest wherever one alone would be. A site (or the whole) whose responses are hidden
+// keeps no figure: its mean and share satisfied would tell about one or two persons. The
+// counts of anonymous responses and of actions are hidden the same way, over the sites.
+func withholdFeedback(rep *FeedbackReport) {
+	grid := []ReachRow{{Total: ReachCell{People: int64(rep.Total.Responses)}, Cells: []ReachCell{}}}
+	for _, t := range rep.ByType {
+		grid[0].Cells = append(grid[0].Cells, ReachCell{Key: t.Type, People: int64(t.Responses)})
+	}
+	for _, site := range rep.Sites {
+		row := ReachRow{Total: ReachCell{People: int64(site.Responses)}}
+		for _, t := range rep.ByType {
+			c := ReachCell{Key: t.Type}
+			if i := slices.IndexFunc(site.ByType, func(x TypeFeedback) bool { return x.Type == t.Type }); i >= 0 {
+				c.People = int64(site.ByType[i].Responses)
+			}
+			row.Cells = append(row.Cells, c)
+		}
+		grid = append(grid, row)
+	}
+	SuppressGrid(grid)
+	figs := []*FeedbackFigures{&rep.Total}
+	types := [][]TypeFeedback{rep.ByType}
+	for i := range rep.Sites {
+		figs = append(figs, &rep.Sites[i].FeedbackFigures)
+		types = append(types, rep.Sites[i].ByType)
+	}
+	// The counts of anonymous responses and of actions: the whole's over the sites'. Those of
+	// a set whose responses are hidden are hidden with them.
+	anon, acts := make([]ReachRow, len(figs)), make([]ReachRow, len(figs))
+	for i, f := range figs {
+		hidden := grid[i].Total.Suppressed
+		anon[i].Total = ReachCell{People: int64(f.Anonymous), Suppressed: hidden}
+		acts[i].Total = ReachCell{People: int64(f.Actions), Suppressed: hidden}
+		if hidden {
+			anon[i].Total.People, acts[i].Total.People = 0, 0
+		}
+	}
+	SuppressGrid(anon)
+	SuppressGrid(acts)
+	for i, f := range figs {
+		if grid[i].Total.Suppressed {
+			*f = FeedbackFigures{Suppressed: true}
+		}
+		f.Anonymous, f.AnonymousSuppressed = int(anon[i].Total.People), anon[i].Total.Suppressed
+		f.Actions, f.ActionsSuppressed = int(acts[i].Total.People), acts[i].Total.Suppressed
+		rep.Suppressed = rep.Suppressed || f.Suppressed || f.AnonymousSuppressed || f.ActionsSuppressed
+		for j := range types[i] {
+			t := &types[i][j]
+			k := slices.IndexFunc(grid[i].Cells, func(c ReachCell) bool { return c.Key == t.Type })
+			if k >= 0 && grid[i].Cells[k].Suppressed {
+				*t = TypeFeedback{Type: t.Type, Suppressed: true}
+				rep.Suppressed = true
+			}
+		}
+	}
 }
 
 // typeFigures orders per-type figures as ServiceTypes, then any other stored type.

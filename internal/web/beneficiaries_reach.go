@@ -319,11 +319,13 @@ func (h *cardsWeb) reachTableExport(w http.ResponseWriter, r *http.Request, a ac
 // ---- /reach/drift ----
 
 type driftData struct {
-	Unit   org.Unit
-	Report beneficiaries.DriftReport
-	Asked  bool
-	Form   map[string]string
-	Errs   map[string]string
+	Unit    org.Unit
+	Report  beneficiaries.DriftReport
+	Asked   bool
+	Exact   bool // the viewer sees counts exactly (else small ones are withheld)
+	MinCell int
+	Form    map[string]string
+	Errs    map[string]string
 }
 
 // driftQuery reads the drift filter: the unit (default the actor's), the end of the window,
@@ -371,7 +373,7 @@ func (h *cardsWeb) drift(w http.ResponseWriter, r *http.Request, a access.Actor)
 	}
 	tr := reqCtx(r).tr
 	dq, form, es := driftQuery(r.URL.Query(), a)
-	d := driftData{Form: form, Errs: map[string]string{}}
+	d := driftData{Exact: beneficiaries.Exact(a), MinCell: beneficiaries.MinCell, Form: form, Errs: map[string]string{}}
 	u, err := h.org.Unit(r.Context(), a, dq.UnitID)
 	if err != nil {
 		h.fail(w, r, err)
@@ -399,7 +401,8 @@ func (h *cardsWeb) drift(w http.ResponseWriter, r *http.Request, a access.Actor)
 }
 
 // sparkline draws a site's half-yearly shares as the points of an SVG polyline in a box of
-// w×ht, with the threshold's height; shares run 0 (bottom) to 1 (top).
+// w×ht, with the threshold's height; shares run 0 (bottom) to 1 (top). A half-year whose share
+// is withheld from the viewer has no point.
 type sparkline struct {
 	W, H      int
 	Points    string
@@ -416,6 +419,9 @@ func newSparkline(trend []beneficiaries.DriftPoint, threshold float64) sparkline
 		step = float64(s.W-4) / float64(len(trend)-1)
 	}
 	for i, p := range trend {
+		if p.Suppressed {
+			continue
+		}
 		x := 2 + step*float64(i)
 		y := float64(s.H-2) - p.Share*float64(s.H-4)
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
@@ -440,6 +446,8 @@ type feedbackData struct {
 	Ratings  []int
 	Today    string
 	CanAdd   bool
+	Exact    bool // the viewer sees counts exactly (else small ones are withheld)
+	MinCell  int
 	Errs     map[string]string
 	F        ivForm
 }
@@ -448,7 +456,8 @@ func (h *cardsWeb) feedbackData(r *http.Request, a access.Actor) (feedbackData, 
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := feedbackData{From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")), Types: beneficiaries.ServiceTypes,
-		Ratings: []int{5, 4, 3, 2, 1}, Today: h.today(), CanAdd: a.Can(access.EditCards), Errs: map[string]string{}}
+		Ratings: []int{5, 4, 3, 2, 1}, Today: h.today(), CanAdd: a.Can(access.EditCards), Exact: beneficiaries.Exact(a), MinCell: beneficiaries.MinCell,
+		Errs: map[string]string{}}
 	if err := a.Require(access.ViewReach); err != nil {
 		return d, nil, err
 	}
