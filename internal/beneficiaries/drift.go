@@ -32,8 +32,8 @@ type DriftQuery struct {
 
 // DriftPoint is one half-year ("2011S1" = January-June, "2011S2" = July-December) of a site.
 // To a viewer who may not see counts exactly (Exact) a half-year of fewer than MinCell people
-// is Suppressed (People, Target and Share 0), and a Target from 1 to MinCell-1 is withheld (0,
-// TargetSuppressed).
+// is Suppressed (People, Target and Share 0), and when its Target, or the count outside the
+// target ages, is from 1 to MinCell-1, Target and Share are withheld (0, TargetSuppressed).
 type DriftPoint struct {
 	Period           string  `json:"period"`
 	People           int     `json:"people"` // distinct people served
@@ -49,7 +49,8 @@ type DriftPoint struct {
 //
 // To a viewer who may not see counts exactly (Exact) a window of fewer than MinCell people is
 // suppressed (RecentSuppressed, EarlierSuppressed: its people, target and share are 0), a
-// target count from 1 to MinCell-1 is withheld (0, Target…Suppressed), and a site with
+// window whose target count, or count outside the target ages, is from 1 to MinCell-1 has its
+// target and share withheld (0, Target…Suppressed), and a site with
 // RecentSuppressed is never flagged. Suppressed says that any of the site's figures is.
 type DriftSite struct {
 	SiteID        int64        `json:"site_id"`
@@ -77,7 +78,7 @@ type DriftSite struct {
 
 // HasDrop reports whether DropPoints is known: both shares are, and neither is withheld.
 func (d DriftSite) HasDrop() bool {
-	return d.Recent && d.Earlier && !d.RecentSuppressed && !d.EarlierSuppressed
+	return d.Recent && d.Earlier && !d.RecentSuppressed && !d.EarlierSuppressed && !d.TargetRecentSuppressed && !d.TargetEarlierSuppressed
 }
 
 // SiteName is the site's name in lang.
@@ -169,7 +170,8 @@ func (s *Service) Drift(ctx context.Context, a access.Actor, q DriftQuery) (Drif
 // withholdDrift returns a copy of a report (the cached one is left whole) as a viewer who may
 // not see counts exactly may read it: every count of people from 1 to MinCell-1 withheld, and
 // the share of a window of fewer than MinCell people with it (it would tell about one or two
-// persons). A site that served fewer than MinCell people recently is not flagged.
+// persons), or whose target-age count, or count outside the target ages, is withheld (the
+// share would give it back). A site whose recent share is withheld is not flagged.
 func withholdDrift(rep DriftReport) DriftReport {
 	few := func(n int) bool { return n > 0 && n < MinCell }
 	// window withholds one window's figures and reports whether the people and the target
@@ -179,8 +181,10 @@ func withholdDrift(rep DriftReport) DriftReport {
 		case few(*people):
 			*people, *target, *share = 0, 0, 0
 			return true, true
-		case few(*target):
-			*target = 0
+		case few(*target) || few(*people-*target):
+			// The share would give the withheld count back (share × people), as it would the
+			// count of those outside the target ages: both go.
+			*target, *share = 0, 0
 			return false, true
 		}
 		return false, false
@@ -194,7 +198,7 @@ func withholdDrift(rep DriftReport) DriftReport {
 		if !d.HasDrop() {
 			d.DropPoints = 0
 		}
-		d.Flagged = d.Flagged && !d.RecentSuppressed
+		d.Flagged = d.Flagged && !d.RecentSuppressed && !d.TargetRecentSuppressed
 		d.Trend = slices.Clone(d.Trend)
 		for j := range d.Trend {
 			p := &d.Trend[j]
@@ -213,13 +217,13 @@ func withholdDrift(rep DriftReport) DriftReport {
 }
 
 // driftOrder lists flagged sites first, then those with a recent share (lowest first), then
-// those whose recent figures are withheld, then sites with no recent service; by code within.
+// those whose recent share is withheld, then sites with no recent service; by code within.
 func driftOrder(x, y DriftSite) int {
 	rank := func(d DriftSite) int {
 		switch {
 		case d.Flagged:
 			return 0
-		case d.Recent && !d.RecentSuppressed:
+		case d.Recent && !d.RecentSuppressed && !d.TargetRecentSuppressed:
 			return 1
 		case d.Recent:
 			return 2

@@ -419,7 +419,7 @@ func newSparkline(trend []beneficiaries.DriftPoint, threshold float64) sparkline
 		step = float64(s.W-4) / float64(len(trend)-1)
 	}
 	for i, p := range trend {
-		if p.Suppressed {
+		if p.Suppressed || p.TargetSuppressed {
 			continue
 		}
 		x := 2 + step*float64(i)
