@@ -6,9 +6,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"ting/internal/valid"
 )
 
 // Argon2id parameters (OWASP's minimum recommendation: 19 MiB, 2 passes, 1 lane).
@@ -61,10 +64,52 @@ func CheckPassword(encoded, pw string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
+// Password length limits, in characters. The upper bound keeps a pasted document from being
+// hashed (argon2id's cost grows with the input).
+const (
+	MinPassword = 10
+	MaxPassword = 256
+)
+
 // CheckPasswordStrength returns a rule name when pw is too weak, else "".
 func CheckPasswordStrength(pw string) string {
-	if len([]rune(pw)) < 10 {
+	if len([]rune(pw)) < MinPassword {
 		return "password_len"
 	}
 	return ""
+}
+
+// checkPassword records, on field, every rule a new password breaks: the same rules wherever a
+// password is set (a new account, an administrator's reset, a user's own change).
+func checkPassword(es *valid.Errors, field, pw string) {
+	if rule := CheckPasswordStrength(pw); rule != "" {
+		es.Add(field, rule, strconv.Itoa(MinPassword))
+		return
+	}
+	es.MaxLen(field, pw, MaxPassword)
+}
+
+// passwordAlphabet leaves out characters read alike (0/o, 1/l/i) so a generated password can
+// be read out over the telephone.
+const passwordAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+
+// GeneratePassword returns a random password of four groups of four characters (about 79 bits),
+// e.g. "k7rm-2xqe-9hbw-tn4c".
+func GeneratePassword() string {
+	const n = len(passwordAlphabet)
+	limit := 256 - 256%n // bytes at or above limit would favour the first letters: drawn again
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for written := 0; written < 16; {
+		rand.Read(buf)
+		if int(buf[0]) >= limit {
+			continue
+		}
+		if written > 0 && written%4 == 0 {
+			b.WriteByte('-')
+		}
+		b.WriteByte(passwordAlphabet[int(buf[0])%n])
+		written++
+	}
+	return b.String()
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+
 	"ting/internal/store"
 )
 
@@ -51,4 +53,54 @@ func (s *SessionStore) Delete(token string) error { return s.DeleteCtx(context.B
 func (s *SessionStore) Purge(ctx context.Context) error {
 	_, err := s.db.W.ExecContext(ctx, "DELETE FROM sessions WHERE expiry <= $1", store.Now())
 	return err
+}
+
+// endUserSessions deletes, in tx, every live session signed in as userID except the one whose
+// token is keep (the session making the change; "" keeps none). The sessions table holds only
+// scs's encoded data, so each live session is decoded to find its user: the table is small
+// (live sessions only; Purge drops the rest), and a password change is rare. A session that
+// cannot be decoded is left alone. It returns how many sessions ended.
+func endUserSessions(ctx context.Context, tx *sql.Tx, userID int64, keep string) (int, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT token, data FROM sessions WHERE expiry > $1", store.Now())
+	if err != nil {
+		return 0, err
+	}
+	var tokens []string
+	for rows.Next() {
+		var token string
+		var data []byte
+		if err := rows.Scan(&token, &data); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if token == keep {
+			continue
+		}
+		if sessionUser(data) == userID {
+			tokens = append(tokens, token)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, token := range tokens {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE token = $1", token); err != nil {
+			return 0, err
+		}
+	}
+	return len(tokens), nil
+}
+
+// sessionUser returns the user a session's data is signed in as (the web layer keeps it under
+// "user_id" with scs's default gob codec), or 0.
+func sessionUser(data []byte) int64 {
+	_, values, err := scs.GobCodec{}.Decode(data)
+	if err != nil {
+		return 0
+	}
+	id, _ := values["user_id"].(int64)
+	return id
 }

@@ -42,7 +42,10 @@ type User struct {
 	DisplayName string      `json:"display_name"`
 	Role        access.Role `json:"role"`
 	UnitID      int64       `json:"unit_id"`
+	UnitCode    string      `json:"unit_code"`
 	UnitPath    string      `json:"-"`
+	UnitNameZH  string      `json:"-"`
+	UnitNameEN  string      `json:"-"`
 	PartnerID   int64       `json:"partner_id,omitempty"`
 	Lang        string      `json:"lang,omitempty"`
 	Active      bool        `json:"active"`
@@ -50,6 +53,17 @@ type User struct {
 	hash        string
 	failures    int
 }
+
+// UnitName is the name of the user's unit in lang ("zh" or "en"), falling back to the other.
+func (u User) UnitName(lang string) string {
+	if lang == "en" && u.UnitNameEN != "" || u.UnitNameZH == "" {
+		return u.UnitNameEN
+	}
+	return u.UnitNameZH
+}
+
+// LockedAt reports whether the account is locked out at t.
+func (u User) LockedAt(t time.Time) bool { return !u.LockedUntil.IsZero() && t.Before(u.LockedUntil) }
 
 // Actor returns the access.Actor acting as u.
 func (u User) Actor() access.Actor {
@@ -65,13 +79,14 @@ type Service struct {
 // New returns a Service on db.
 func New(db *store.DB) *Service { return &Service{db: db, now: store.Now} }
 
-const userCols = `us.id, us.public_id, us.username, us.display_name, us.role, us.unit_id, un.path, COALESCE(us.partner_id, 0),
-	us.lang, us.active, us.locked_until, us.password_hash, us.failed_logins`
+const userCols = `us.id, us.public_id, us.username, us.display_name, us.role, us.unit_id, un.code, un.path, un.name_zh, un.name_en,
+	COALESCE(us.partner_id, 0), us.lang, us.active, us.locked_until, us.password_hash, us.failed_logins`
 
 func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var locked sql.NullTime
-	err := sc.Scan(&u.ID, &u.PublicID, &u.Username, &u.DisplayName, &u.Role, &u.UnitID, &u.UnitPath, &u.PartnerID, &u.Lang, &u.Active, &locked, &u.hash, &u.failures)
+	err := sc.Scan(&u.ID, &u.PublicID, &u.Username, &u.DisplayName, &u.Role, &u.UnitID, &u.UnitCode, &u.UnitPath, &u.UnitNameZH, &u.UnitNameEN,
+		&u.PartnerID, &u.Lang, &u.Active, &locked, &u.hash, &u.failures)
 	if locked.Valid {
 		u.LockedUntil = locked.Time
 	}
@@ -91,13 +106,22 @@ func (s *Service) UserByID(ctx context.Context, id int64) (User, error) {
 	return s.userWhere(ctx, s.db.R, "us.id = $1", id)
 }
 
-// UserInput creates or changes an account.
+// Length limits of an account's fields, in characters.
+const (
+	MaxUsername    = 64
+	MaxDisplayName = 100
+	MaxUnitCode    = 64
+)
+
+// UserInput creates an account. The unit is named by its code (UnitCode) or, when no code is
+// given, by its id (UnitID).
 type UserInput struct {
 	Username    string      `json:"username"`
 	DisplayName string      `json:"display_name"`
 	Password    string      `json:"password,omitempty"`
 	Role        access.Role `json:"role"`
 	UnitID      int64       `json:"unit_id"`
+	UnitCode    string      `json:"unit_code,omitempty"`
 	PartnerID   int64       `json:"partner_id"`
 	Lang        string      `json:"lang"`
 }
@@ -106,29 +130,95 @@ type UserInput struct {
 func CheckUserInput(in UserInput) valid.Errors {
 	var es valid.Errors
 	if es.Required("username", in.Username) {
-		es.MaxLen("username", in.Username, 64)
+		es.MaxLen("username", in.Username, MaxUsername)
 		if strings.ContainsAny(in.Username, " \t/") {
 			es.Add("username", "code_chars")
 		}
 	}
-	es.Required("display_name", in.DisplayName)
-	if !in.Role.Valid() {
+	checkAccount(&es, in.DisplayName, in.Role, in.UnitID, in.UnitCode)
+	checkPassword(&es, "password", in.Password)
+	if in.Lang != "" {
+		es.OneOf("lang", in.Lang, []string{"zh", "en"})
+	}
+	return es
+}
+
+// checkAccount checks the fields an account's creation and its later edits share.
+func checkAccount(es *valid.Errors, displayName string, role access.Role, unitID int64, unitCode string) {
+	if es.Required("display_name", displayName) {
+		es.MaxLen("display_name", displayName, MaxDisplayName)
+	}
+	if !role.Valid() {
 		var names []string
 		for _, r := range access.Roles {
 			names = append(names, string(r))
 		}
 		es.Add("role", "one_of", strings.Join(names, ", "))
 	}
-	if in.UnitID == 0 {
-		es.Add("unit_id", "required")
+	if unitCode != "" {
+		es.MaxLen("unit_code", unitCode, MaxUnitCode)
+	} else if unitID == 0 {
+		es.Add("unit_code", "required")
 	}
-	if rule := CheckPasswordStrength(in.Password); rule != "" {
-		es.Add("password", rule, "10")
+}
+
+// boundUnit is the unit an account is bound to, as checked for the actor.
+type boundUnit struct {
+	id   int64
+	path string
+}
+
+// bindUnit resolves the unit an account is to be bound to, by code (when given) or id, and
+// checks that it exists, lies in the actor's subtree and is open. An administrator can never
+// bind an account, and so grant access, outside their own subtree.
+func bindUnit(ctx context.Context, tx *sql.Tx, a access.Actor, id int64, code string) (boundUnit, error) {
+	var u boundUnit
+	var closed sql.NullString
+	if code != "" {
+		err := tx.QueryRowContext(ctx, "SELECT id, path, closed_on FROM org_units WHERE code = $1", code).Scan(&u.id, &u.path, &closed)
+		if errors.Is(err, sql.ErrNoRows) && strings.ToUpper(code) != code {
+			// Codes are written in capitals; one typed in small letters still finds its unit.
+			err = tx.QueryRowContext(ctx, "SELECT id, path, closed_on FROM org_units WHERE code = $1", strings.ToUpper(code)).Scan(&u.id, &u.path, &closed)
+		}
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return u, valid.New("unit_code", "user_unit_unknown", code)
+		case err != nil:
+			return u, err
+		case !a.Sees(u.path):
+			return u, valid.New("unit_code", "user_unit_outside", code)
+		case closed.Valid && closed.String != "":
+			return u, valid.New("unit_code", "user_unit_closed", closed.String)
+		}
+		return u, nil
 	}
-	if in.Lang != "" {
-		es.OneOf("lang", in.Lang, []string{"zh", "en"})
+	err := tx.QueryRowContext(ctx, "SELECT id, path, closed_on FROM org_units WHERE id = $1", id).Scan(&u.id, &u.path, &closed)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || err == nil && !a.Sees(u.path):
+		return u, valid.New("unit_id", "not_found")
+	case err != nil:
+		return u, err
+	case closed.Valid && closed.String != "":
+		return u, valid.New("unit_id", "user_unit_closed", closed.String)
 	}
-	return es
+	return u, nil
+}
+
+// checkPartner checks that partnerID (0: none) is a partner within the account's unit and
+// returns the value to store.
+func checkPartner(ctx context.Context, tx *sql.Tx, partnerID int64, unit boundUnit) (any, error) {
+	if partnerID == 0 {
+		return nil, nil
+	}
+	var ppath string
+	err := tx.QueryRowContext(ctx, "SELECT u.path FROM partners p JOIN org_units u ON u.id = p.unit_id WHERE p.id = $1", partnerID).Scan(&ppath)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !strings.HasPrefix(ppath, unit.path) {
+		return nil, valid.New("partner_id", "partner_in_unit")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return partnerID, nil
 }
 
 func newPublicID() string {
@@ -144,6 +234,7 @@ func (s *Service) CreateUser(ctx context.Context, a access.Actor, in UserInput) 
 	}
 	in.Username = strings.TrimSpace(strings.ToLower(in.Username))
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	in.UnitCode = strings.TrimSpace(in.UnitCode)
 	if es := CheckUserInput(in); es.Err() != nil {
 		return User{}, es
 	}
@@ -153,32 +244,21 @@ func (s *Service) CreateUser(ctx context.Context, a access.Actor, in UserInput) 
 	}
 	var u User
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var path string
-		err := tx.QueryRowContext(ctx, "SELECT path FROM org_units WHERE id = $1", in.UnitID).Scan(&path)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && !a.Sees(path) {
-			return valid.New("unit_id", "not_found")
-		}
+		unit, err := bindUnit(ctx, tx, a, in.UnitID, in.UnitCode)
 		if err != nil {
 			return err
 		}
-		var partner any
-		if in.PartnerID != 0 {
-			var ppath string
-			err := tx.QueryRowContext(ctx, "SELECT u.path FROM partners p JOIN org_units u ON u.id = p.unit_id WHERE p.id = $1", in.PartnerID).Scan(&ppath)
-			if errors.Is(err, sql.ErrNoRows) || err == nil && !strings.HasPrefix(ppath, path) {
-				return valid.New("partner_id", "partner_in_unit")
-			}
-			if err != nil {
-				return err
-			}
-			partner = in.PartnerID
+		partner, err := checkPartner(ctx, tx, in.PartnerID, unit)
+		if err != nil {
+			return err
 		}
 		now := s.now()
 		var id int64
 		err = tx.QueryRowContext(ctx, `INSERT INTO users (public_id, username, display_name, password_hash, role, unit_id, partner_id, lang, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-			newPublicID(), in.Username, in.DisplayName, hash, string(in.Role), in.UnitID, partner, in.Lang, now).Scan(&id)
+			newPublicID(), in.Username, in.DisplayName, hash, string(in.Role), unit.id, partner, in.Lang, now).Scan(&id)
 		if store.IsUnique(err) {
+			// The username goes to the message as typed, never as a message id.
 			return valid.New("username", "unique", in.Username)
 		}
 		if err != nil {
@@ -192,28 +272,223 @@ func (s *Service) CreateUser(ctx context.Context, a access.Actor, in UserInput) 
 	return u, err
 }
 
-// ResetPassword sets a new password and clears any lock-out.
+// User returns one account in the actor's scope; others are not found.
+func (s *Service) User(ctx context.Context, a access.Actor, id int64) (User, error) {
+	if err := a.Require(access.ManageUsers); err != nil {
+		return User{}, err
+	}
+	u, err := s.userWhere(ctx, s.db.R, "us.id = $1", id)
+	if err != nil || !a.Sees(u.UnitPath) {
+		return User{}, fmt.Errorf("user %d: %w", id, store.ErrNotFound)
+	}
+	return u, nil
+}
+
+// UserEdit changes an account: everything but its username and password. The unit is named by
+// its code (UnitCode) or, when no code is given, by its id (UnitID).
+type UserEdit struct {
+	DisplayName string      `json:"display_name"`
+	Role        access.Role `json:"role"`
+	UnitID      int64       `json:"unit_id"`
+	UnitCode    string      `json:"unit_code,omitempty"`
+	PartnerID   int64       `json:"partner_id"`
+	Active      bool        `json:"active"`
+}
+
+// CheckUserEdit validates the fields of an edit.
+func CheckUserEdit(in UserEdit) valid.Errors {
+	var es valid.Errors
+	checkAccount(&es, in.DisplayName, in.Role, in.UnitID, in.UnitCode)
+	return es
+}
+
+// UpdateUser changes an account in the actor's scope, and may move it only to a unit in that
+// scope. Administrators cannot change their own role or unit, nor deactivate themselves: that
+// is for another administrator, so nobody locks themselves out by mistake.
+func (s *Service) UpdateUser(ctx context.Context, a access.Actor, id int64, in UserEdit) (User, error) {
+	if err := a.Require(access.ManageUsers); err != nil {
+		return User{}, err
+	}
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	in.UnitCode = strings.TrimSpace(in.UnitCode)
+	if es := CheckUserEdit(in); es.Err() != nil {
+		return User{}, es
+	}
+	var after User
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		before, err := s.userWhere(ctx, tx, "us.id = $1", id)
+		if err != nil || !a.Sees(before.UnitPath) {
+			return fmt.Errorf("user %d: %w", id, store.ErrNotFound)
+		}
+		unit, err := bindUnit(ctx, tx, a, in.UnitID, in.UnitCode)
+		if err != nil {
+			return err
+		}
+		if id == a.UserID {
+			var es valid.Errors
+			if in.Role != before.Role {
+				es.Add("role", "user_not_self")
+			}
+			if unit.id != before.UnitID {
+				es.Add("unit_code", "user_not_self")
+			}
+			if !in.Active {
+				es.Add("active", "not_self")
+			}
+			if es.Err() != nil {
+				return es
+			}
+		}
+		partner, err := checkPartner(ctx, tx, in.PartnerID, unit)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET display_name = $1, role = $2, unit_id = $3, partner_id = $4, active = $5, updated_at = $6 WHERE id = $7",
+			in.DisplayName, string(in.Role), unit.id, partner, in.Active, s.now(), id); err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
+		if after, err = s.userWhere(ctx, tx, "us.id = $1", id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, "update", "user", id, after.UnitID, before, after)
+	})
+	return after, err
+}
+
+// ResetPassword sets a new password for the user named username and clears any lock-out (the
+// command line's reset).
 func (s *Service) ResetPassword(ctx context.Context, a access.Actor, username, password string) error {
 	if err := a.Require(access.ManageUsers); err != nil {
 		return err
 	}
-	if rule := CheckPasswordStrength(password); rule != "" {
-		return valid.New("password", rule, "10")
+	u, err := s.userWhere(ctx, s.db.R, "us.username = $1", strings.ToLower(strings.TrimSpace(username)))
+	if err != nil || !a.Sees(u.UnitPath) {
+		return fmt.Errorf("user %q: %w", username, store.ErrNotFound)
+	}
+	if password == "" {
+		return valid.New("new_password", "required")
+	}
+	_, err = s.resetPassword(ctx, a, u.ID, password, "")
+	return err
+}
+
+// ResetUserPassword sets a new password for an account in the actor's scope, clears any
+// lock-out and ends the account's sessions, so whoever held them must sign in with the new
+// password. An empty password asks for a generated one. It returns the password set: a
+// generated one is shown to the administrator once and stored nowhere else. Administrators
+// change their own password on their account page, which asks for the current one.
+func (s *Service) ResetUserPassword(ctx context.Context, a access.Actor, userID int64, password string) (string, error) {
+	if err := a.Require(access.ManageUsers); err != nil {
+		return "", err
+	}
+	if userID == a.UserID && a.UserID != 0 {
+		return "", valid.New("new_password", "user_reset_self")
+	}
+	return s.resetPassword(ctx, a, userID, password, "")
+}
+
+func (s *Service) resetPassword(ctx context.Context, a access.Actor, userID int64, password, keepSession string) (string, error) {
+	generated := password == ""
+	if generated {
+		password = GeneratePassword()
+	}
+	var es valid.Errors
+	if checkPassword(&es, "new_password", password); es.Err() != nil {
+		return "", es
 	}
 	hash, err := HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		u, err := s.userWhere(ctx, tx, "us.id = $1", userID)
+		if err != nil || !a.Sees(u.UnitPath) {
+			return fmt.Errorf("user %d: %w", userID, store.ErrNotFound)
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3",
+			hash, now, u.ID); err != nil {
+			return err
+		}
+		ended, err := endUserSessions(ctx, tx, u.ID, keepSession)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, "reset_password", "user", u.ID, u.UnitID,
+			map[string]bool{"locked": u.LockedAt(now)}, map[string]any{"locked": false, "generated": generated, "sessions_ended": ended})
+	})
+	if err != nil {
+		return "", err
+	}
+	return password, nil
+}
+
+// PasswordChange is a user's change of their own password: the current one, and the new one
+// typed twice.
+type PasswordChange struct {
+	Current string `json:"current_password"`
+	New     string `json:"new_password"`
+	Again   string `json:"new_password_again"`
+}
+
+// ChangePassword changes the actor's own password. The current password must be given; a wrong
+// one counts towards lock-out like a failed login. The new one follows the rules of any new
+// password. Every other session of the user ends (keepSession is the token of the session
+// making the change, which stays signed in).
+func (s *Service) ChangePassword(ctx context.Context, a access.Actor, in PasswordChange, keepSession string) error {
+	if a.UserID == 0 {
+		return access.ErrForbidden
+	}
+	var es valid.Errors
+	es.Required("current_password", in.Current)
+	checkPassword(&es, "new_password", in.New)
+	if in.Again != in.New {
+		es.Add("new_password_again", "user_password_mismatch")
+	}
+	if es.Err() != nil {
+		return es
+	}
+	u, err := s.userWhere(ctx, s.db.R, "us.id = $1", a.UserID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if u.LockedAt(now) {
+		return valid.New("current_password", "user_locked", u.LockedUntil.UTC().Format("15:04 UTC"))
+	}
+	ok, err := CheckPassword(u.hash, in.Current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.recordFailure(ctx, u, now); err != nil {
+			return err
+		}
+		return valid.New("current_password", "user_password_wrong")
+	}
+	if in.New == in.Current {
+		return valid.New("new_password", "user_password_same")
+	}
+	hash, err := HashPassword(in.New)
 	if err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		u, err := s.userWhere(ctx, tx, "us.username = $1", strings.ToLower(strings.TrimSpace(username)))
-		if err != nil || !a.Sees(u.UnitPath) {
-			return fmt.Errorf("user %q: %w", username, store.ErrNotFound)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3",
-			hash, s.now(), u.ID); err != nil {
+		// The hash read above must still be current: two changes at once cannot both pass on
+		// the same old password.
+		res, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3 AND password_hash = $4",
+			hash, now, u.ID, u.hash)
+		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, a, "reset_password", "user", u.ID, u.UnitID, nil, nil)
+		if n, _ := res.RowsAffected(); n == 0 {
+			return valid.New("current_password", "user_password_wrong")
+		}
+		ended, err := endUserSessions(ctx, tx, u.ID, keepSession)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, a, "change_password", "user", u.ID, u.UnitID, nil, map[string]int{"sessions_ended": ended})
 	})
 }
 
@@ -285,20 +560,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (User, e
 		return User{}, err
 	}
 	if !ok || !u.Active {
-		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-			failures := u.failures + 1
-			var locked any
-			if failures >= MaxFailures {
-				locked = now.Add(LockFor)
-				failures = 0
-				if err := audit.Record(ctx, tx, u.Actor(), "lock", "user", u.ID, u.UnitID, nil, map[string]any{"locked_until": locked}); err != nil {
-					return err
-				}
-			}
-			_, err := tx.ExecContext(ctx, "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3", failures, locked, u.ID)
-			return err
-		})
-		if err != nil {
+		if err := s.recordFailure(ctx, u, now); err != nil {
 			return User{}, err
 		}
 		return User{}, ErrBadCredentials
@@ -312,6 +574,24 @@ func (s *Service) Login(ctx context.Context, username, password string) (User, e
 }
 
 var dummyHash, _ = HashPassword("timing-equaliser")
+
+// recordFailure counts a wrong password towards lock-out: at MaxFailures the account locks for
+// LockFor, and the lock is audited.
+func (s *Service) recordFailure(ctx context.Context, u User, now time.Time) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		failures := u.failures + 1
+		var locked any
+		if failures >= MaxFailures {
+			locked = now.Add(LockFor)
+			failures = 0
+			if err := audit.Record(ctx, tx, u.Actor(), "lock", "user", u.ID, u.UnitID, nil, map[string]any{"locked_until": locked}); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3", failures, locked, u.ID)
+		return err
+	})
+}
 
 // SetLang stores the user's preferred language.
 func (s *Service) SetLang(ctx context.Context, userID int64, lang string) error {

@@ -9,6 +9,7 @@ import (
 
 func (s *Server) routesAccount() {
 	s.handle("GET /account", s.page(s.account))
+	s.handle("POST /account/password", s.page(s.passwordChange))
 	s.handle("POST /account/tokens", s.page(s.tokenCreate))
 	s.handle("POST /account/tokens/{id}/revoke", s.page(s.tokenRevoke))
 }
@@ -53,5 +54,22 @@ func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request, a access.Ac
 		return
 	}
 	s.flash(r, "flash.revoked")
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+// passwordChange changes the signed-in user's own password. Their other sessions end; this one
+// continues under a fresh token.
+func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	in := auth.PasswordChange{Current: r.PostFormValue("current_password"), New: r.PostFormValue("new_password"),
+		Again: r.PostFormValue("new_password_again")}
+	if err := s.auth.ChangePassword(r.Context(), a, in, s.sessions.Token(r.Context())); err != nil {
+		s.renderAccount(w, r, a, http.StatusUnprocessableEntity, "", err)
+		return
+	}
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r, "account.password_changed")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }

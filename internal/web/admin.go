@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,12 +10,16 @@ import (
 	"ting/internal/audit"
 	"ting/internal/auth"
 	"ting/internal/org"
+	"ting/internal/valid"
 )
 
 func (s *Server) routesAdmin() {
 	s.handle("GET /admin/audit", s.page(s.auditList))
 	s.handle("GET /admin/users", s.page(s.userList))
 	s.handle("POST /admin/users", s.page(s.userCreate))
+	s.handle("GET /admin/users/{id}", s.page(s.userShow))
+	s.handle("POST /admin/users/{id}", s.page(s.userUpdate))
+	s.handle("POST /admin/users/{id}/password", s.page(s.userResetPassword))
 	s.handle("POST /admin/users/{id}/active", s.page(s.userSetActive))
 }
 
@@ -69,10 +74,32 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request, a access.Acto
 }
 
 type usersData struct {
-	Users []auth.User
-	Units map[int64]org.Unit
+	Users []userRow
 	Roles []access.Role
-	Scope []org.Unit
+	Units []org.Unit // upper-level units offered as codes while typing; any unit in scope may be typed
+}
+
+// userRow is one account as the list shows it.
+type userRow struct {
+	auth.User
+	Locked bool
+}
+
+// userUnitLevels are the levels whose units the unit-code field suggests: a handful per
+// province, so the list stays short at national scale. Community sites are typed by code.
+var userUnitLevels = []org.Level{org.National, org.Provincial, org.Municipal}
+
+// userUnitChoices lists the units of userUnitLevels in the actor's scope.
+func (s *Server) userUnitChoices(r *http.Request, a access.Actor) ([]org.Unit, error) {
+	var out []org.Unit
+	for _, l := range userUnitLevels {
+		list, _, err := s.org.Units(r.Context(), a, org.UnitQuery{Level: l, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+	}
+	return out, nil
 }
 
 func (s *Server) usersData(r *http.Request, a access.Actor) (usersData, error) {
@@ -80,21 +107,13 @@ func (s *Server) usersData(r *http.Request, a access.Actor) (usersData, error) {
 	if err != nil {
 		return usersData{}, err
 	}
-	d := usersData{Users: users, Units: map[int64]org.Unit{}, Roles: access.Roles}
+	d := usersData{Roles: access.Roles}
+	now := time.Now()
 	for _, u := range users {
-		if _, ok := d.Units[u.UnitID]; !ok {
-			if unit, err := s.org.Unit(r.Context(), a, u.UnitID); err == nil {
-				d.Units[u.UnitID] = unit
-			}
-		}
+		d.Users = append(d.Users, userRow{User: u, Locked: u.LockedAt(now)})
 	}
-	// Accounts are bound to units down to county level.
-	for _, l := range []org.Level{org.National, org.Provincial, org.Municipal, org.County} {
-		list, _, err := s.org.Units(r.Context(), a, org.UnitQuery{Level: l, Limit: 1000})
-		if err != nil {
-			return d, err
-		}
-		d.Scope = append(d.Scope, list...)
+	if d.Units, err = s.userUnitChoices(r, a); err != nil {
+		return d, err
 	}
 	return d, nil
 }
@@ -105,16 +124,47 @@ func (s *Server) userList(w http.ResponseWriter, r *http.Request, a access.Actor
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d})
+	s.render(w, r, http.StatusOK, "admin_users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d})
+}
+
+// formPartner reads the optional partner number: blank is none; anything but a whole number is
+// an error naming the field, never silently dropped.
+func formPartner(r *http.Request, es *valid.Errors) int64 {
+	v := strings.TrimSpace(r.PostFormValue("partner_id"))
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		es.Add("partner_id", "user_whole_number")
+		return 0
+	}
+	return n
+}
+
+// formUnit reads the unit an account is bound to: its code, or (from older forms and clients)
+// its id.
+func formUnit(r *http.Request) (id int64, code string) {
+	return formInt(r, "unit_id"), strings.TrimSpace(r.PostFormValue("unit_code"))
 }
 
 func (s *Server) userCreate(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	r.ParseForm()
+	var parse valid.Errors
+	unitID, unitCode := formUnit(r)
 	in := auth.UserInput{
 		Username: r.PostFormValue("username"), DisplayName: r.PostFormValue("display_name"), Password: r.PostFormValue("password"),
-		Role: access.Role(r.PostFormValue("role")), UnitID: formInt(r, "unit_id"), PartnerID: formInt(r, "partner_id"), Lang: r.PostFormValue("lang"),
+		Role: access.Role(r.PostFormValue("role")), UnitID: unitID, UnitCode: unitCode, PartnerID: formPartner(r, &parse), Lang: r.PostFormValue("lang"),
 	}
-	_, err := s.auth.CreateUser(r.Context(), a, in)
+	var err error
+	if parse.Err() != nil {
+		// The service would check nothing it cannot read; say every other broken rule too.
+		if err = a.Require(access.ManageUsers); err == nil {
+			err = append(parse, auth.CheckUserInput(in)...)
+		}
+	} else {
+		_, err = s.auth.CreateUser(r.Context(), a, in)
+	}
 	if err == nil {
 		s.flash(r, "flash.saved")
 		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
@@ -131,7 +181,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request, a access.Act
 		return
 	}
 	r.PostForm.Del("password")
-	s.render(w, r, http.StatusUnprocessableEntity, "users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d, Errors: es, Form: r.PostForm})
+	s.render(w, r, http.StatusUnprocessableEntity, "admin_users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d, Errors: es, Form: r.PostForm})
 }
 
 func (s *Server) userSetActive(w http.ResponseWriter, r *http.Request, a access.Actor) {
@@ -152,5 +202,118 @@ func (s *Server) userSetActive(w http.ResponseWriter, r *http.Request, a access.
 		s.fail(w, r, derr)
 		return
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, "users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d, Errors: es})
+	s.render(w, r, http.StatusUnprocessableEntity, "admin_users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d, Errors: es})
+}
+
+// userData is one account's page: its edit form and its password reset.
+type userData struct {
+	User        auth.User
+	Locked      bool
+	Roles       []access.Role
+	Units       []org.Unit
+	NewPassword string // a generated password, shown on this response only
+}
+
+// userPage builds the page of account id as the actor may see it; accounts outside the
+// actor's subtree are not found.
+func (s *Server) userPage(r *http.Request, a access.Actor, id int64) (*Page, error) {
+	u, err := s.auth.User(r.Context(), a, id)
+	if err != nil {
+		return nil, err
+	}
+	units, err := s.userUnitChoices(r, a)
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Title: reqCtx(r).tr.T("users.edit_title", "Username", u.Username),
+		Data: userData{User: u, Locked: u.LockedAt(time.Now()), Roles: access.Roles, Units: units}}, nil
+}
+
+func (s *Server) userShow(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	p, err := s.userPage(r, a, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin_user", p)
+}
+
+func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	s.recordForm(w, r, func(id int64) (string, error) {
+		var parse valid.Errors
+		unitID, unitCode := formUnit(r)
+		in := auth.UserEdit{DisplayName: r.PostFormValue("display_name"), Role: access.Role(r.PostFormValue("role")),
+			UnitID: unitID, UnitCode: unitCode, PartnerID: formPartner(r, &parse), Active: r.PostFormValue("active") == "1"}
+		if parse.Err() != nil {
+			// Scope first: a user outside it is not found, whatever the form holds.
+			if _, err := s.auth.User(r.Context(), a, id); err != nil {
+				return "", err
+			}
+			return "", append(parse, auth.CheckUserEdit(in)...)
+		}
+		_, err := s.auth.UpdateUser(r.Context(), a, id, in)
+		return "/admin/users/" + strconv.FormatInt(id, 10), err
+	}, func(id int64, es valid.Errors) (string, *Page, error) {
+		p, err := s.userPage(r, a, id)
+		if err != nil {
+			return "", nil, err
+		}
+		p.Form = r.PostForm
+		return "admin_user", p, nil
+	})
+}
+
+// userResetPassword sets the password an administrator typed, or generates one and shows it
+// once; either way the lock-out is lifted and the user's sessions end.
+func (s *Server) userResetPassword(w http.ResponseWriter, r *http.Request, a access.Actor) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	r.ParseForm()
+	generate := r.PostFormValue("mode") == "generate"
+	typed := r.PostFormValue("new_password")
+	var err error
+	var pw string
+	if !generate && typed == "" {
+		if _, err = s.auth.User(r.Context(), a, id); err == nil {
+			err = valid.New("new_password", "required")
+		}
+	} else {
+		if generate {
+			typed = ""
+		}
+		pw, err = s.auth.ResetUserPassword(r.Context(), a, id, typed)
+	}
+	if err == nil && !generate {
+		s.flash(r, "users.password_reset")
+		http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+		return
+	}
+	es, err := formErrors(err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.userPage(r, a, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusUnprocessableEntity
+	if es == nil {
+		// The generated password is in this response only: no cache may keep it.
+		noStore(w)
+		d := p.Data.(userData)
+		d.NewPassword = pw
+		p.Data, status = d, http.StatusOK
+	}
+	p.Errors = es
+	s.render(w, r, status, "admin_user", p)
 }
