@@ -492,7 +492,8 @@ func TestHTTPAPIUnits(t *testing.T) {
 			return r.Body[i : i+j]
 		}
 		row := func(entity string, id int64, action string) string {
-			return "<td>" + action + "</td><td>" + fxHTML(en.T("entity."+entity)) + " #" + strconv.FormatInt(id, 10) + "</td>"
+			return `data-action="` + action + `">` + fxHTML(en.T("audit.action."+action)) + `</td><td class="audit-entity" data-entity="` + entity + `">` +
+				fxHTML(en.T("entity."+entity)) + " #" + strconv.FormatInt(id, 10) + "</td>"
 		}
 		units := auditTable("entity=unit&limit=100")
 		for _, w := range []string{row("unit", cityA.ID, "create"), row("unit", cityA.ID, "rename"), row("unit", county.ID, "move"),

@@ -88,21 +88,49 @@ func (t Tr) Has(key string) bool {
 	return err == nil
 }
 
+// ruleParamCodes names the rules whose parameter is a code the domain chose (a level, a
+// report status, another field) and the catalogue family that says it. Every other
+// parameter is a value — a username or unit code someone typed, a date, a number, a list —
+// and is shown exactly as it is, even when it happens to spell a code ("national", "draft").
+// A rule whose parameter is sometimes a code and sometimes a value (not_before: "start_on" or
+// a date) is listed; a value there is never a bare identifier, so it finds no key.
+var ruleParamCodes = map[string]string{
+	"below_parent":        "level.",     // org: the parent's level
+	"level_fixed":         "level.",     // org transfer: the unit's level
+	"report_not_editable": "pw.status.", // plans: the report's status
+	"report_transition":   "pw.status.", // plans: the report's status
+	"not_before":          "field.",     // the other field (end_on not before start_on), or a date
+	"not_above":           "field.",     // the other field (numerator not above denominator), or an amount
+}
+
+// fieldErrorParam is e's parameter as the reader sees it: a code said in their language when
+// e's rule declares its parameter a code, otherwise the parameter unchanged.
+func (t Tr) fieldErrorParam(e valid.FieldError) string {
+	family, ok := ruleParamCodes[e.Rule]
+	if !ok || !isCodeLike(e.Param) || !t.Has(family+e.Param) {
+		return e.Param
+	}
+	return t.T(family + e.Param)
+}
+
+// isCodeLike reports whether s is shaped like a catalogue code (lower case letters, digits
+// and underscores, starting with a letter): dates, amounts and lists never are.
+func isCodeLike(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
 // FieldError says a validation failure in the user's language, naming the field and the rule.
 func (t Tr) FieldError(e valid.FieldError) string {
 	field := t.T("field." + e.Field)
-	param := e.Param
-	// Rules that name a level (below_parent) give its key; say it in the reader's language.
-	if t.Has("level." + param) {
-		param = t.T("level." + param)
-	} else if t.Has("pw.status." + param) {
-		// Report workflow rules name the report's status.
-		param = t.T("pw.status." + param)
-	} else if t.Has("field." + param) {
-		// Rules comparing two fields (numerator not above denominator) name the other field.
-		param = t.T("field." + param)
-	}
-	msg := t.T("rule."+e.Rule, "Field", field, "Param", param)
+	msg := t.T("rule."+e.Rule, "Field", field, "Param", t.fieldErrorParam(e))
 	if e.Row > 0 {
 		return t.T("import.row_error", "Row", e.Row, "Message", msg)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -13,7 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
 	"ting/internal/access"
+	"ting/internal/audit"
 	"ting/internal/org"
 	"ting/internal/valid"
 )
@@ -40,6 +45,9 @@ type Page struct {
 	Unread  int // the signed-in user's unread notifications, for the header
 	CSRF    string
 	Version string
+	// back is, on a page answering a POST, the page the form was on (path and query): the
+	// language switch leads there, since the POST's own address may have no page to GET.
+	back *url.URL
 }
 
 // FieldErr returns the translated failure for field, or "".
@@ -73,14 +81,23 @@ func (p *Page) Val(name string, def any) string {
 	return fmt.Sprint(def)
 }
 
-// SwitchLang is the URL of the current page in the other language.
+// SwitchLang is the URL of the current page in the other language: a page that was got keeps
+// its whole query with lang swapped; a page answering a POST (a form sent back with its
+// failures) leads to the page the form was on, since the POST's address cannot be got.
 func (p *Page) SwitchLang() string {
+	target, query := p.Path, p.Query
+	if p.back != nil {
+		target, query = p.back.Path, p.back.Query()
+	}
+	if target == "" {
+		target = "/"
+	}
 	q := url.Values{}
-	for k, v := range p.Query {
+	for k, v := range query {
 		q[k] = v
 	}
 	q.Set("lang", other(p.Lang))
-	return p.Path + "?" + q.Encode()
+	return (&url.URL{Path: target, RawQuery: q.Encode()}).String()
 }
 
 // OtherLang is the language the switcher offers.
@@ -120,7 +137,7 @@ var funcs = template.FuncMap{
 		}
 		return slices.Contains(current, tag)
 	},
-	"auditEntities": func() []string { return auditEntities },
+	"auditView": auditView,
 	"query": func(base string, kv ...any) string {
 		q := url.Values{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -135,8 +152,250 @@ var funcs = template.FuncMap{
 	},
 }
 
-// auditEntities are the kinds of record the audit log names.
-var auditEntities = []string{"unit", "partner", "committee", "committee_member", "meeting", "office", "staff_position", "user", "api_token", "import"}
+// auditEntities are the kinds of record the audit log names: every entity an audit.Record call
+// writes, by area (TestUIAuditLabels walks the calls and fails on one missing here). Each has
+// its label, entity.<kind>, in every catalog.
+var auditEntities = []string{
+	// the network
+	"unit", "partner", "committee", "committee_member", "meeting", "office", "staff_position", "import",
+	// accounts
+	"user", "api_token",
+	// results
+	"framework", "framework_element", "indicator", "category_set", "target", "data_values", "data_value", "period",
+	"validation_rule", "dhis2_mapping",
+	// plans and money
+	"work_plan", "intervention", "report", "tranche", "contributions", "exchange_rate",
+	// beneficiaries
+	"card", "cards", "services", "service", "feedback", "instrument", "measurement", "referral",
+}
+
+// auditActions are the actions the audit log records, each with its label audit.action.<action>
+// in every catalog (TestUIAuditLabels walks the audit.Record calls).
+var auditActions = []string{
+	"create", "update", "delete", "save", "set", "import", "map",
+	// units
+	"rename", "move", "close",
+	// accounts
+	"activate", "deactivate", "lock", "reset_password", "change_password", "set_email", "revoke",
+	// results
+	"approve", "new_version", "unlock",
+	// plans
+	"submit", "review", "return", "attach", "release",
+	// beneficiaries
+	"merge", "distinct", "erase", "retention", "consent", "withdraw_consent", "refer", "refer_override_consent",
+	"referral_sent", "referral_accepted", "referral_rejected", "referral_completed",
+}
+
+// AuditEntity is the label of an audit entity, or the code itself for one this version does
+// not know (a row written by a later one).
+func (p *Page) AuditEntity(code string) string {
+	if p.Has("entity." + code) {
+		return p.T("entity." + code)
+	}
+	return code
+}
+
+// AuditAction is the label of an audit action, or the code itself for one this version does
+// not know.
+func (p *Page) AuditAction(code string) string {
+	if p.Has("audit.action." + code) {
+		return p.T("audit.action." + code)
+	}
+	return code
+}
+
+// auditOption is one choice of the audit filter.
+type auditOption struct{ Code, Label string }
+
+// auditOptions labels codes and sorts them by label in the reader's language; current, when
+// not among them (typed into the URL), is kept so the filter still shows it.
+func (p *Page) auditOptions(codes []string, current string, label func(string) string) []auditOption {
+	out := make([]auditOption, 0, len(codes)+1)
+	for _, c := range codes {
+		out = append(out, auditOption{c, label(c)})
+	}
+	if current != "" && !slices.Contains(codes, current) {
+		out = append(out, auditOption{current, label(current)})
+	}
+	tag := language.English
+	if p.Lang == "zh" {
+		tag = language.Chinese
+	}
+	col := collate.New(tag)
+	slices.SortStableFunc(out, func(a, b auditOption) int { return col.CompareString(a.Label, b.Label) })
+	return out
+}
+
+// AuditEntityOptions are the choices of the audit log's kind filter: every kind it records.
+func (p *Page) AuditEntityOptions(current string) []auditOption {
+	return p.auditOptions(auditEntities, current, p.AuditEntity)
+}
+
+// AuditActionOptions are the choices of the audit log's action filter.
+func (p *Page) AuditActionOptions(current string) []auditOption {
+	return p.auditOptions(auditActions, current, p.AuditAction)
+}
+
+// auditLine is one "key: value" line of a record's state before or after a change.
+type auditLine struct {
+	Key, Value string
+	Changed    bool // the change touched it (only marked when there is a before and an after)
+}
+
+// auditState is an audit row's before and after, as lines.
+type auditState struct{ Before, After []auditLine }
+
+// auditView turns an audit row's JSON before and after into lines a reader can scan: nested
+// objects flatten to dotted keys, lists of plain values join with commas, times shorten, and
+// when both sides exist the lines the change touched are marked.
+func auditView(e audit.Entry) auditState {
+	v := auditState{Before: auditLines(e.Before), After: auditLines(e.After)}
+	if v.Before == nil || v.After == nil {
+		return v
+	}
+	was := map[string]string{}
+	for _, l := range v.Before {
+		was[l.Key] = l.Value
+	}
+	now := map[string]string{}
+	for i, l := range v.After {
+		now[l.Key] = l.Value
+		if old, ok := was[l.Key]; !ok || old != l.Value {
+			v.After[i].Changed = true
+		}
+	}
+	for i, l := range v.Before {
+		if cur, ok := now[l.Key]; !ok || cur != l.Value {
+			v.Before[i].Changed = true
+		}
+	}
+	return v
+}
+
+// jsonNode is a JSON value with its object keys in their written order.
+type jsonNode struct {
+	scalar any // string, json.Number, bool or nil, when neither object nor list
+	object bool
+	keys   []string
+	vals   []jsonNode
+	list   bool
+	items  []jsonNode
+}
+
+func readJSON(dec *json.Decoder) (jsonNode, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return jsonNode{}, err
+	}
+	switch tok {
+	case json.Delim('{'):
+		n := jsonNode{object: true}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return n, err
+			}
+			v, err := readJSON(dec)
+			if err != nil {
+				return n, err
+			}
+			n.keys, n.vals = append(n.keys, fmt.Sprint(k)), append(n.vals, v)
+		}
+		_, err := dec.Token()
+		return n, err
+	case json.Delim('['):
+		n := jsonNode{list: true}
+		for dec.More() {
+			v, err := readJSON(dec)
+			if err != nil {
+				return n, err
+			}
+			n.items = append(n.items, v)
+		}
+		_, err := dec.Token()
+		return n, err
+	}
+	return jsonNode{scalar: tok}, nil
+}
+
+// auditLines flattens one side of an audit row; nil when there is none. Text that is not JSON
+// is shown as one line.
+func auditLines(s string) []auditLine {
+	if strings.TrimSpace(s) == "" || s == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	root, err := readJSON(dec)
+	if err != nil {
+		return []auditLine{{Value: s}}
+	}
+	var out []auditLine
+	flattenJSON("", root, &out)
+	if len(out) == 0 {
+		out = []auditLine{{Value: "—"}}
+	}
+	return out
+}
+
+func flattenJSON(key string, n jsonNode, out *[]auditLine) {
+	switch {
+	case n.object:
+		if len(n.keys) == 0 && key != "" {
+			*out = append(*out, auditLine{Key: key, Value: "—"})
+		}
+		for i, k := range n.keys {
+			if key != "" {
+				k = key + "." + k
+			}
+			flattenJSON(k, n.vals[i], out)
+		}
+	case n.list:
+		plain := true
+		parts := make([]string, 0, len(n.items))
+		for _, it := range n.items {
+			if it.object || it.list {
+				plain = false
+				break
+			}
+			parts = append(parts, jsonScalar(it.scalar))
+		}
+		if plain {
+			v := strings.Join(parts, ", ")
+			if v == "" {
+				v = "—"
+			}
+			*out = append(*out, auditLine{Key: key, Value: v})
+			return
+		}
+		for i, it := range n.items {
+			flattenJSON(fmt.Sprintf("%s[%d]", key, i+1), it, out)
+		}
+	default:
+		*out = append(*out, auditLine{Key: key, Value: jsonScalar(n.scalar)})
+	}
+}
+
+// jsonScalar says one plain JSON value: nothing as a dash, a timestamp to the minute.
+func jsonScalar(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "—"
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, x); err == nil && len(x) > len(time.DateOnly) {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02 15:04")
+		}
+		if x == "" {
+			return "—"
+		}
+		return x
+	default:
+		return fmt.Sprint(x)
+	}
+}
 
 type treeArgs struct {
 	Page *Page
@@ -199,6 +458,9 @@ func (s *Server) fillPage(r *http.Request, p *Page) {
 	p.Path = r.URL.Path
 	p.Query = r.URL.Query()
 	p.Version = s.version
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		p.back = s.formPage(r)
+	}
 	if rc.actor != nil {
 		p.Actor = rc.actor
 		p.User = rc.userName
@@ -209,4 +471,26 @@ func (s *Server) fillPage(r *http.Request, p *Page) {
 	if p.Flash == "" {
 		p.Flash = s.popFlash(r)
 	}
+}
+
+// formPage is, for a request that sent a form, the page the form was on: the Referer's path
+// and query when it is this site's and a page that can be got; else the posted path when a
+// page can be got there; else the home page.
+func (s *Server) formPage(r *http.Request) *url.URL {
+	if ref, ok := sameSiteReferer(r); ok && s.canGet(ref.Path) {
+		return ref
+	}
+	if s.canGet(r.URL.Path) {
+		return &url.URL{Path: r.URL.Path}
+	}
+	return &url.URL{Path: "/"}
+}
+
+// canGet reports whether a GET route serves path.
+func (s *Server) canGet(path string) bool {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+		return false
+	}
+	_, pattern := s.mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}})
+	return pattern != ""
 }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -126,7 +127,7 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 
 // Handler returns the whole HTTP stack.
 func (s *Server) Handler() http.Handler {
-	var h http.Handler = s.mux
+	var h http.Handler = http.HandlerFunc(s.route)
 	h = s.withActor(h)
 	h = s.sessions.LoadAndSave(h)
 	h = csrf(h)
@@ -261,14 +262,21 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	}
 	s.rememberLang(w, r, reqCtx(r), lang)
 	back := "/"
-	if ref := r.Header.Get("Referer"); ref != "" {
-		if i := strings.Index(ref, "://"); i >= 0 {
-			if j := strings.Index(ref[i+3:], "/"); j >= 0 {
-				back = ref[i+3+j:]
-			}
-		}
+	if ref, ok := sameSiteReferer(r); ok {
+		back = ref.String()
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// sameSiteReferer is the path and query of r's Referer when it is a page of this site (a
+// foreign page, or a path another host could be read from, gives false).
+func sameSiteReferer(r *http.Request) (*url.URL, bool) {
+	ref, err := url.Parse(r.Header.Get("Referer"))
+	if err != nil || ref.Host == "" || ref.Host != r.Host || (ref.Scheme != "http" && ref.Scheme != "https") ||
+		!strings.HasPrefix(ref.Path, "/") || strings.HasPrefix(ref.Path, "//") {
+		return nil, false
+	}
+	return &url.URL{Path: ref.Path, RawQuery: ref.RawQuery}, true
 }
 
 // page wraps a handler that needs a signed-in user; others are sent to the login page.
@@ -295,6 +303,35 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		s.serverError(w, r, err)
 	}
+}
+
+// route hands r to the route that serves it. An address no route serves under any method gets
+// the framed, translated "no such page" (with the navigation when signed in) rather than the
+// mux's bare English text; under /api/ it gets the API's JSON error. A known address asked
+// with the wrong method keeps the mux's 405.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" && !s.otherMethodServes(r) {
+		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+			s.apiError(w, r, http.StatusNotFound, "not_found", "", "")
+			return
+		}
+		s.render(w, r, http.StatusNotFound, "error", &Page{Title: reqCtx(r).tr.T("error.page_not_found"), Data: "error.page_not_found_text"})
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// otherMethodServes reports whether some route serves r's path under another method.
+func (s *Server) otherMethodServes(r *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		if _, pattern := s.mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); pattern != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -35,7 +35,8 @@ type treeNode struct {
 
 type treeData struct {
 	Root    treeNode
-	AsOf    string
+	AsOf    string // the date the tree is drawn as of; "" for today
+	AsOfIn  string // the date as typed, shown back in the field
 	Today   string
 	Search  string
 	Level   string
@@ -48,7 +49,7 @@ type treeData struct {
 // chosen date, with a search box. Deeper levels open from each unit's own page.
 func (s *Server) unitTree(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	tr := reqCtx(r).tr
-	d := treeData{Today: time.Now().UTC().Format(time.DateOnly), AsOf: r.URL.Query().Get("as_of"), Search: strings.TrimSpace(r.URL.Query().Get("q"))}
+	d := treeData{Today: time.Now().UTC().Format(time.DateOnly), AsOf: r.URL.Query().Get("as_of"), AsOfIn: r.URL.Query().Get("as_of"), Search: strings.TrimSpace(r.URL.Query().Get("q"))}
 	level, byLevel := org.ParseLevel(r.URL.Query().Get("level"))
 	if d.Search != "" || byLevel {
 		d.Listing = true
@@ -68,19 +69,23 @@ func (s *Server) unitTree(w http.ResponseWriter, r *http.Request, a access.Actor
 		s.fail(w, r, err)
 		return
 	}
+	status, page := http.StatusOK, &Page{Title: tr.T("units.title")}
 	if d.AsOf != "" && d.AsOf != d.Today {
 		node, err := s.asOfTree(r, a, root, d.AsOf, tr.Lang)
-		if err != nil {
-			if es, ok := formErrors(err); ok == nil && es != nil {
-				s.render(w, r, http.StatusBadRequest, "units_tree", &Page{Title: tr.T("units.title"), Data: d, Errors: es})
-				return
-			}
-			s.fail(w, r, err)
+		switch es, other := formErrors(err); {
+		case err == nil:
+			d.Root = node
+		case other != nil:
+			s.fail(w, r, other)
 			return
+		default:
+			// A date that is not one: say so beside the field and draw today's network.
+			status, page.Errors, d.AsOf = http.StatusBadRequest, es, ""
 		}
-		d.Root = node
 	} else {
-		d.AsOf = ""
+		d.AsOf, d.AsOfIn = "", ""
+	}
+	if d.AsOf == "" {
 		node, err := s.loadTree(r, a, root, 3, tr.Lang)
 		if err != nil {
 			s.fail(w, r, err)
@@ -88,7 +93,8 @@ func (s *Server) unitTree(w http.ResponseWriter, r *http.Request, a access.Actor
 		}
 		d.Root = node
 	}
-	s.render(w, r, http.StatusOK, "units_tree", &Page{Title: tr.T("units.title"), Data: d})
+	page.Data = d
+	s.render(w, r, status, "units_tree", page)
 }
 
 func (s *Server) loadTree(r *http.Request, a access.Actor, u org.Unit, depth int, lang string) (treeNode, error) {
