@@ -127,6 +127,11 @@ func New(db *store.DB) *Service {
 	return &Service{db: db, today: func() string { return time.Now().UTC().Format(time.DateOnly) }}
 }
 
+// SetToday fixes the date the network's rules treat as today (an effective date may not lie
+// after it; a meeting may not be held after it): the demonstration is seen as of its
+// evaluation.
+func (s *Service) SetToday(f func() string) { s.today = f }
+
 // DB exposes the handle for sibling packages' tests.
 func (s *Service) DB() *store.DB { return s.db }
 

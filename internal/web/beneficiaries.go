@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"ting/internal/access"
 	"ting/internal/beneficiaries"
@@ -70,14 +69,6 @@ func (s *Server) routesCards() {
 // staff position).
 var cardsLabel = map[string]string{"name": "person_name", "title": "session_title", "action": "feedback_action", "card_id": "card"}
 
-// today is the date the pages judge by: the server's, else the real one.
-func (h *cardsWeb) today() string {
-	if h.Server.today != nil {
-		return h.Server.today()
-	}
-	return time.Now().UTC().Format(time.DateOnly)
-}
-
 // say translates one failure as these pages name their fields.
 func (h *cardsWeb) say(tr Tr, e valid.FieldError) string {
 	return tr.FieldError(h.relabel(e))
@@ -88,7 +79,7 @@ func (h *cardsWeb) relabel(e valid.FieldError) valid.FieldError {
 		e.Field = l
 	}
 	if e.Rule == "not_future" && e.Param == "" {
-		e.Param = h.today()
+		e.Param = h.dateToday()
 	}
 	return e
 }
@@ -236,7 +227,7 @@ func (h *cardsWeb) listData(r *http.Request, a access.Actor) (cardListData, erro
 	d := cardListData{Unit: queryInt(r, "unit"), Group: q.Get("group"), Sex: q.Get("sex"), Number: strings.TrimSpace(q.Get("number")),
 		Sexes: beneficiaries.Sexes, Groups: beneficiaries.Groups, Statuses: beneficiaries.Statuses, Purposes: beneficiaries.Purposes,
 		Givers: beneficiaries.Givers, CanEdit: a.Can(access.EditCards), CanReach: a.Can(access.ViewReach), CanLog: a.Can(access.ViewAccessLog),
-		NoKey: h.keys == nil, Today: h.today()}
+		NoKey: h.keys == nil, Today: h.dateToday()}
 	cards, total, err := h.svc.Cards(ctx, a, beneficiaries.CardQuery{UnitID: d.Unit, Group: d.Group, Sex: d.Sex, Number: d.Number, Limit: pg.Limit, Offset: pg.Offset})
 	if err != nil {
 		return d, err
@@ -352,7 +343,7 @@ func (h *cardsWeb) showData(r *http.Request, a access.Actor, id int64) (cardShow
 		return cardShowData{}, err
 	}
 	d := cardShowData{Card: c, Reasons: beneficiaries.AccessReasons, ServiceTypes: beneficiaries.ServiceTypes, Purposes: beneficiaries.Purposes,
-		Givers: beneficiaries.Givers, Kinds: beneficiaries.MeasurementKinds, Today: h.today(), Live: c.MergedInto == 0 && c.Anonymised == "",
+		Givers: beneficiaries.Givers, Kinds: beneficiaries.MeasurementKinds, Today: h.dateToday(), Live: c.MergedInto == 0 && c.Anonymised == "",
 		CanEdit: a.Can(access.EditCards), CanMerge: a.Can(access.MergeCards), CanRefer: a.Can(access.Refer), CanOverride: a.Can(access.OverrideConsent),
 		CanErase: a.Can(access.EraseCards) && c.Own, CanLog: a.Can(access.ViewAccessLog), CanChange: a.Can(access.EditCards) && c.Own}
 	d.CanMerge = d.CanMerge && c.Own
@@ -736,7 +727,7 @@ func (h *cardsWeb) sessionData(r *http.Request, a access.Actor) (sessionData, er
 	if err := a.Require(access.EditCards); err != nil {
 		return sessionData{}, err
 	}
-	d := sessionData{Types: beneficiaries.ServiceTypes, Today: h.today()}
+	d := sessionData{Types: beneficiaries.ServiceTypes, Today: h.dateToday()}
 	if u := queryInt(r, "unit"); u != 0 {
 		if _, err := h.org.Unit(r.Context(), a, u); err != nil {
 			return d, err

@@ -58,7 +58,7 @@ func (h *cardsWeb) readReach(q url.Values, a access.Actor) reachForm {
 	if u, err := strconv.ParseInt(q.Get("unit"), 10, 64); err == nil && u > 0 {
 		f.Unit = u
 	}
-	f.defaultTo = h.today()[:7]
+	f.defaultTo = h.dateToday()[:7]
 	f.defaultFrom = monthsBefore(f.defaultTo, 11)
 	f.From, f.To = strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to"))
 	if f.From == "" {
@@ -456,7 +456,7 @@ func (h *cardsWeb) feedbackData(r *http.Request, a access.Actor) (feedbackData, 
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := feedbackData{From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")), Types: beneficiaries.ServiceTypes,
-		Ratings: []int{5, 4, 3, 2, 1}, Today: h.today(), CanAdd: a.Can(access.EditCards), Exact: beneficiaries.Exact(a), MinCell: beneficiaries.MinCell,
+		Ratings: []int{5, 4, 3, 2, 1}, Today: h.dateToday(), CanAdd: a.Can(access.EditCards), Exact: beneficiaries.Exact(a), MinCell: beneficiaries.MinCell,
 		Errs: map[string]string{}}
 	if err := a.Require(access.ViewReach); err != nil {
 		return d, nil, err

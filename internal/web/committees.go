@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"ting/internal/access"
 	"ting/internal/org"
@@ -29,8 +28,6 @@ func (s *Server) routesCommittees() {
 
 // decisionRows is how many decisions the meeting form offers; more can be added through the API.
 const decisionRows = 3
-
-func dateToday() string { return time.Now().UTC().Format(time.DateOnly) }
 
 // multiForm remembers which of a page's several forms was submitted, so that only that form
 // shows the submitted values and the messages by its fields while the others keep the
@@ -96,7 +93,7 @@ func (s *Server) committeeNew(w http.ResponseWriter, r *http.Request, a access.A
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "committee_form", &Page{Title: reqCtx(r).tr.T("committees.new"), Data: committeeFormData{Unit: u, Today: dateToday()}})
+	s.render(w, r, http.StatusOK, "committee_form", &Page{Title: reqCtx(r).tr.T("committees.new"), Data: committeeFormData{Unit: u, Today: s.dateToday()}})
 }
 
 func committeeInputFromForm(r *http.Request) org.CommitteeInput {
@@ -124,7 +121,7 @@ func (s *Server) committeeCreate(w http.ResponseWriter, r *http.Request, a acces
 		return
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "committee_form", &Page{Title: reqCtx(r).tr.T("committees.new"),
-		Data: committeeFormData{Unit: u, Today: dateToday()}, Errors: es, Form: r.PostForm})
+		Data: committeeFormData{Unit: u, Today: s.dateToday()}, Errors: es, Form: r.PostForm})
 }
 
 type committeeShowData struct {
@@ -190,7 +187,7 @@ func (s *Server) committeeShowData(r *http.Request, a access.Actor, id int64) (c
 	if err != nil {
 		return committeeShowData{}, err
 	}
-	d := committeeShowData{Committee: c, Roles: org.MemberRoles, Today: dateToday(), Agencies: map[int64]org.Partner{}}
+	d := committeeShowData{Committee: c, Roles: org.MemberRoles, Today: s.dateToday(), Agencies: map[int64]org.Partner{}}
 	for i := range decisionRows {
 		d.Decisions = append(d.Decisions, i)
 	}

@@ -18,7 +18,7 @@ import (
 // routesDHIS2 registers the DHIS2-compatible interchange: dataValueSets in and out, and the
 // mapping tables between Ting codes and DHIS2 uids.
 func (s *Server) routesDHIS2() {
-	h := &dhis2Web{Server: s, svc: results.New(s.db)}
+	h := &dhis2Web{Server: s, svc: s.resultsService()}
 	s.handle("POST /api/v1/dataValueSets", s.api(h.importValues))
 	s.handle("GET /api/v1/dataValueSets", s.api(h.exportValues))
 	s.handle("GET /api/v1/dhis2/mappings", s.api(h.mappings))

@@ -136,7 +136,7 @@ func (s *Server) officeShowData(r *http.Request, a access.Actor, id int64) (offi
 	if err != nil {
 		return officeShowData{}, nil, err
 	}
-	d := officeShowData{Office: o, Titles: org.StaffTitles, Today: dateToday()}
+	d := officeShowData{Office: o, Titles: org.StaffTitles, Today: s.dateToday()}
 	if d.Unit, err = s.org.Unit(ctx, a, o.UnitID); err != nil {
 		return d, nil, err
 	}
@@ -293,7 +293,7 @@ func (s *Server) apiTurnover(w http.ResponseWriter, r *http.Request, a access.Ac
 	if err != nil {
 		return err
 	}
-	from, to, es := turnoverPeriod(r.URL.Query(), ps, dateToday())
+	from, to, es := turnoverPeriod(r.URL.Query(), ps, s.dateToday())
 	if err := es.Err(); err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ type interventionsWeb struct {
 
 // routesPlans registers the plans pages and API.
 func (s *Server) routesPlans() {
-	h := &interventionsWeb{Server: s, svc: s.plansService(), res: results.New(s.db)}
+	h := &interventionsWeb{Server: s, svc: s.plansService(), res: s.resultsService()}
 	s.handle("GET /plans", s.page(h.home))
 	s.handle("POST /plans", s.page(h.planCreate))
 	s.handle("GET /plans/{id}", s.page(h.planShow))

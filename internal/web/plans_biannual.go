@@ -39,7 +39,7 @@ type biannualWeb struct {
 
 // routesBiannual registers the consolidated report's page, exports and API.
 func (s *Server) routesBiannual() {
-	h := &biannualWeb{Server: s, svc: s.plansService(), res: results.New(s.db)}
+	h := &biannualWeb{Server: s, svc: s.plansService(), res: s.resultsService()}
 	s.handle("GET /plans/biannual", s.page(h.page))
 	s.handle("GET /plans/biannual.xlsx", s.page(h.xlsx))
 	s.handle("GET /plans/biannual.pdf", s.page(h.pdf))

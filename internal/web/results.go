@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"ting/internal/access"
 	"ting/internal/org"
@@ -28,8 +27,17 @@ type resultsWeb struct {
 }
 
 // routesResults registers the results pages and API.
+// resultsService returns the results service, judging dates as of the server's today.
+func (s *Server) resultsService() *results.Service {
+	svc := results.New(s.db)
+	if s.today != nil {
+		svc.SetToday(s.today)
+	}
+	return svc
+}
+
 func (s *Server) routesResults() {
-	h := &resultsWeb{Server: s, svc: results.New(s.db)}
+	h := &resultsWeb{Server: s, svc: s.resultsService()}
 	s.handle("GET /results", s.page(h.home))
 	s.handle("GET /results/frameworks/{id}", s.page(h.frameworkShow))
 	s.handle("POST /results/frameworks/{id}/elements", s.page(h.elementAdd))
@@ -155,7 +163,7 @@ type resOption struct {
 // resPeriodOptions lists the periods a picker offers around sel: life of project and the
 // years when kinds include them, then the chosen year's half-years, quarters, four-month
 // reporting periods and months as kinds ask.
-func resPeriodOptions(tr Tr, sel results.Period, kinds ...string) []resOption {
+func resPeriodOptions(tr Tr, today string, sel results.Period, kinds ...string) []resOption {
 	var out []resOption
 	add := func(key string) {
 		p, err := results.ParsePeriod(key)
@@ -164,7 +172,8 @@ func resPeriodOptions(tr Tr, sel results.Period, kinds ...string) []resOption {
 		}
 		out = append(out, resOption{Value: p.Key, Label: resPeriodLabel(tr, p), Selected: p.Key == sel.Key})
 	}
-	year := time.Now().UTC().Year()
+	now, _ := strconv.Atoi(today[:4])
+	year := now
 	if sel.Kind != results.LifeOfProj && len(sel.Key) >= 4 {
 		year, _ = strconv.Atoi(sel.Key[:4])
 	}
@@ -172,7 +181,7 @@ func resPeriodOptions(tr Tr, sel results.Period, kinds ...string) []resOption {
 		add("LOP")
 	}
 	if slices.Contains(kinds, results.Year) {
-		last := max(time.Now().UTC().Year()+1, year)
+		last := max(now+1, year)
 		for y := min(resFirstYear, year); y <= last; y++ {
 			add(strconv.Itoa(y))
 		}
@@ -775,7 +784,7 @@ func (h *resultsWeb) indicatorShowData(r *http.Request, a access.Actor, id int64
 	if d.Units, err = h.unitChoices(ctx, a, d.TargetUnit, tr.Lang); err != nil {
 		return d, err
 	}
-	d.Periods = resPeriodOptions(tr, results.LOP, results.LifeOfProj, results.Year)
+	d.Periods = resPeriodOptions(tr, h.dateToday(), results.LOP, results.LifeOfProj, results.Year)
 	return d, nil
 }
 

@@ -524,7 +524,7 @@ func (h *resultsWeb) qualityData(r *http.Request, a access.Actor) (resQualityDat
 		return d, err
 	}
 	d.PeriodLabel = resPeriodLabel(tr, d.Period)
-	d.Periods = resPeriodOptions(tr, d.Period, resProgressKinds...)
+	d.Periods = resPeriodOptions(tr, h.dateToday(), d.Period, resProgressKinds...)
 	if d.Unit, err = h.unitParam(r, a, "unit"); err != nil {
 		return d, err
 	}

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"ting/internal/access"
 	"ting/internal/org"
@@ -121,7 +120,7 @@ func (h *resultsWeb) entryData(r *http.Request, a access.Actor, q url.Values, ty
 	}
 	key := strings.TrimSpace(q.Get("period"))
 	if key == "" {
-		key = time.Now().UTC().Format("2006-01")
+		key = h.dateToday()[:7] // this month
 	}
 	if d.Period, err = results.ParsePeriod(key); err != nil || d.Period.Kind == results.LifeOfProj {
 		return d, valid.New("period", "period")
@@ -137,7 +136,7 @@ func (h *resultsWeb) entryData(r *http.Request, a access.Actor, q url.Values, ty
 		d.CanEnter = false
 	}
 	d.CanLock = a.Can(access.EditResults)
-	d.Periods = resPeriodOptions(tr, d.Period, resEntryKinds...)
+	d.Periods = resPeriodOptions(tr, h.dateToday(), d.Period, resEntryKinds...)
 	d.PrevYear, d.NextYear = resShiftYear(d.Period, -1), resShiftYear(d.Period, 1)
 	if d.Units, err = h.unitChoices(ctx, a, d.Unit, tr.Lang); err != nil {
 		return d, err

@@ -89,7 +89,7 @@ func (h *resultsWeb) progressData(r *http.Request, a access.Actor) (resProgressD
 		return d, err
 	}
 	d.PeriodLabel = resPeriodLabel(tr, d.Period)
-	d.Periods = resPeriodOptions(tr, d.Period, resProgressKinds...)
+	d.Periods = resPeriodOptions(tr, h.dateToday(), d.Period, resProgressKinds...)
 	d.Threshold = resThresholdParam(r)
 	if d.Unit, err = h.unitParam(r, a, "unit"); err != nil {
 		return d, err
@@ -345,7 +345,7 @@ func (h *resultsWeb) drill(w http.ResponseWriter, r *http.Request, a access.Acto
 		return
 	}
 	d.PeriodLabel = resPeriodLabel(tr, d.Period)
-	d.Periods = resPeriodOptions(tr, d.Period, resProgressKinds...)
+	d.Periods = resPeriodOptions(tr, h.dateToday(), d.Period, resProgressKinds...)
 	anc, err := h.org.Ancestors(ctx, a, d.Unit)
 	if err != nil {
 		h.fail(w, r, err)

@@ -501,7 +501,7 @@ func TestResultsNumbersAndPeriods(t *testing.T) {
 		}
 	}
 	p, _ := results.ParsePeriod("2011T2")
-	opts := resPeriodOptions(en, p, resEntryKinds...)
+	opts := resPeriodOptions(en, "2026-11-23", p, resEntryKinds...)
 	if len(opts) != 12+3+4 || !opts[resOptionIndex(opts, "2011T2")].Selected {
 		t.Errorf("entry period options %v", opts)
 	}

@@ -48,6 +48,15 @@ type Server struct {
 	keys     *seal.Keyring // seals and opens beneficiaries' personal fields; nil: none can be
 }
 
+// dateToday is the server's today: the real date, or the day the demonstration is seen as of
+// (Options.Today), so that every page of one programme judges dates by the same day.
+func (s *Server) dateToday() string {
+	if s.today != nil {
+		return s.today()
+	}
+	return time.Now().UTC().Format(time.DateOnly)
+}
+
 // plansService returns the plans service, judging dates as of the server's today.
 func (s *Server) plansService() *plans.Service {
 	svc := plans.New(s.db)
@@ -72,7 +81,8 @@ type Options struct {
 	// SecureCookies marks cookies Secure (set when served over HTTPS).
 	SecureCookies bool
 	Version       string
-	// Today, when set, is the date plans are judged on (late reports, withheld funds): the
+	// Today, when set, is the date every page judges dates by (late reports, withheld funds,
+	// periods open for values, effective dates, meetings, the periods offered): the
 	// demonstration programme is seen as of its evaluation, not as of the real date.
 	Today func() string
 	// Keys seal and open the protected personal fields of beneficiary cards; without them
@@ -110,6 +120,9 @@ func New(db *store.DB, opt Options) (*Server, error) {
 		db: db, org: org.New(db), auth: auth.New(db), sessions: sm, tmpl: tmpl, log: opt.Logger,
 		version: opt.Version, secure: opt.SecureCookies, mux: http.NewServeMux(), metrics: newMetrics(), today: opt.Today,
 		keys: opt.Keys,
+	}
+	if opt.Today != nil {
+		s.org.SetToday(opt.Today)
 	}
 	s.registerRoutes()
 	return s, nil

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"ting/internal/access"
 	"ting/internal/org"
@@ -49,7 +48,7 @@ type treeData struct {
 // chosen date, with a search box. Deeper levels open from each unit's own page.
 func (s *Server) unitTree(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	tr := reqCtx(r).tr
-	d := treeData{Today: time.Now().UTC().Format(time.DateOnly), AsOf: r.URL.Query().Get("as_of"), AsOfIn: r.URL.Query().Get("as_of"), Search: strings.TrimSpace(r.URL.Query().Get("q"))}
+	d := treeData{Today: s.dateToday(), AsOf: r.URL.Query().Get("as_of"), AsOfIn: r.URL.Query().Get("as_of"), Search: strings.TrimSpace(r.URL.Query().Get("q"))}
 	level, byLevel := org.ParseLevel(r.URL.Query().Get("level"))
 	if d.Search != "" || byLevel {
 		d.Listing = true
@@ -200,7 +199,7 @@ func (s *Server) unitShowData(r *http.Request, a access.Actor, id int64) (unitSh
 	if err != nil {
 		return unitShowData{}, err
 	}
-	d := unitShowData{Unit: u, Today: time.Now().UTC().Format(time.DateOnly), Levels: org.Levels,
+	d := unitShowData{Unit: u, Today: s.dateToday(), Levels: org.Levels,
 		CanEdit: a.Can(access.EditUnits) && (a.UnitPath == "/" || u.Path != a.UnitPath)}
 	if d.Ancestors, err = s.org.Ancestors(ctx, a, u); err != nil {
 		return d, err
@@ -268,7 +267,7 @@ func (s *Server) unitNew(w http.ResponseWriter, r *http.Request, a access.Actor)
 		s.fail(w, r, err)
 		return
 	}
-	d := unitFormData{Parent: parent, New: true, Levels: org.Levels, Tags: org.KnownTags, Today: time.Now().UTC().Format(time.DateOnly)}
+	d := unitFormData{Parent: parent, New: true, Levels: org.Levels, Tags: org.KnownTags, Today: s.dateToday()}
 	d.Unit.Level = parent.Level + 1
 	s.render(w, r, http.StatusOK, "unit_form", &Page{Title: reqCtx(r).tr.T("units.new"), Data: d})
 }
@@ -301,7 +300,7 @@ func (s *Server) unitCreate(w http.ResponseWriter, r *http.Request, a access.Act
 		s.fail(w, r, perr)
 		return
 	}
-	d := unitFormData{Parent: parent, New: true, Levels: org.Levels, Tags: org.KnownTags, Today: time.Now().UTC().Format(time.DateOnly)}
+	d := unitFormData{Parent: parent, New: true, Levels: org.Levels, Tags: org.KnownTags, Today: s.dateToday()}
 	s.render(w, r, http.StatusUnprocessableEntity, "unit_form", &Page{Title: reqCtx(r).tr.T("units.new"), Data: d, Errors: es, Form: r.PostForm})
 }
 
@@ -316,7 +315,7 @@ func (s *Server) unitEdit(w http.ResponseWriter, r *http.Request, a access.Actor
 		s.fail(w, r, err)
 		return
 	}
-	d := unitFormData{Unit: u, Levels: org.Levels, Tags: org.KnownTags, Today: time.Now().UTC().Format(time.DateOnly)}
+	d := unitFormData{Unit: u, Levels: org.Levels, Tags: org.KnownTags, Today: s.dateToday()}
 	s.render(w, r, http.StatusOK, "unit_form", &Page{Title: reqCtx(r).tr.T("units.edit"), Data: d})
 }
 
@@ -340,7 +339,7 @@ func (s *Server) unitUpdate(w http.ResponseWriter, r *http.Request, a access.Act
 		s.fail(w, r, uerr)
 		return
 	}
-	d := unitFormData{Unit: u, Levels: org.Levels, Tags: org.KnownTags, Today: time.Now().UTC().Format(time.DateOnly)}
+	d := unitFormData{Unit: u, Levels: org.Levels, Tags: org.KnownTags, Today: s.dateToday()}
 	s.render(w, r, http.StatusUnprocessableEntity, "unit_form", &Page{Title: reqCtx(r).tr.T("units.edit"), Data: d, Errors: es, Form: r.PostForm})
 }
 
