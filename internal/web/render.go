@@ -70,6 +70,12 @@ func (p *Page) ErrorList() []string {
 // Can reports whether the signed-in actor holds permission perm.
 func (p *Page) Can(perm string) bool { return p.Actor != nil && p.Actor.Can(access.Permission(perm)) }
 
+// AtOffice reports whether the reader is bound to the national office or a province: the
+// units progress reports are made for.
+func (p *Page) AtOffice() bool {
+	return p.Actor != nil && strings.Count(strings.Trim(p.Actor.UnitPath, "/"), "/") <= 1
+}
+
 // Val returns the submitted form value for name, or def when the form was not submitted.
 func (p *Page) Val(name string, def any) string {
 	if p.Form != nil {

@@ -49,3 +49,20 @@ func TestOneToday(t *testing.T) {
 		}
 	})
 }
+
+// TestBiannualLinkAtOffices: the plans pages offer the biannual report only to readers bound to
+// the national office or a province, the units it is made for (an agency's link always failed).
+func TestBiannualLinkAtOffices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		x := bnSetup(t, db)
+		fxUser(t, db, "bi_agency", access.AgencyReporter, x.village.ID)
+		agency := x.app.fxLogin(t, "bi_agency", fxPassword)
+		link := `href="/plans/biannual"`
+		if r := x.ah.get(t, "/plans/late?lang=en"); r.Status != http.StatusOK || !strings.Contains(r.Body, link) {
+			t.Errorf("provincial officer's plans page: %d, link %v", r.Status, strings.Contains(r.Body, link))
+		}
+		if r := agency.get(t, "/plans/late?lang=en"); r.Status != http.StatusOK || strings.Contains(r.Body, link) {
+			t.Errorf("agency reporter's plans page: %d, link %v", r.Status, strings.Contains(r.Body, link))
+		}
+	})
+}
