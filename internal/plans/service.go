@@ -299,8 +299,10 @@ func (s *Service) CreateIntervention(ctx context.Context, a access.Actor, in Int
 		} else if err != nil {
 			return Intervention{}, err
 		}
-		if t.Target != nil && *t.Target < 0 {
-			es = append(es, valid.FieldError{Row: i + 1, Field: "target", Rule: "not_negative"})
+		if t.Target != nil {
+			if rule, param := results.CheckFigure(ind, *t.Target); rule != "" {
+				es = append(es, valid.FieldError{Row: i + 1, Field: "target", Rule: rule, Param: param})
+			}
 		}
 		targets = append(targets, Target{IndicatorID: ind.ID, Code: ind.Code, Target: t.Target})
 	}

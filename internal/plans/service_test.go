@@ -88,6 +88,11 @@ func TestInterventionCycle(t *testing.T) {
 		if _, err := s.CreateIntervention(ctx, w.jiangsu, apInput(w, "2011-01-01", "2011-12-31")); rule(err) != "not_found" {
 			t.Fatalf("Jiangsu planning in Anhui: %v", err)
 		}
+		half := apInput(w, "2011-01-01", "2011-12-31")
+		half.Indicators[0].Target = new(40.5)
+		if _, err := s.CreateIntervention(ctx, w.anhui, half); rule(err) != "whole_number" {
+			t.Fatalf("a count's target of 40.5 teachers: %v", err)
+		}
 		iv := must(s.CreateIntervention(ctx, w.anhui, apInput(w, "2011-01-01", "2011-12-31")))(t)
 		if iv.Budget != 12_000_000 || len(iv.Lines) != 2 {
 			t.Fatalf("intervention %+v", iv)

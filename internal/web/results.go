@@ -709,8 +709,8 @@ func (h *resultsWeb) indicatorCreate(w http.ResponseWriter, r *http.Request, a a
 			h.fail(w, r, err)
 			return
 		}
-		if *v < 0 {
-			es.Add("target_value", "not_negative")
+		if rule, param := results.CheckFigure(results.Indicator{Type: in.Type}, *v); rule != "" {
+			es = append(es, valid.FieldError{Field: "target_value", Rule: rule, Param: param})
 		}
 	}
 	var ind results.Indicator

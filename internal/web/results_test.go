@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -84,6 +85,14 @@ func resSetup(t *testing.T, db *store.DB) resFixture {
 		t.Fatalf("indicator without English name: status %d\n%s", r.Status, fxSnippet(r.Body))
 	}
 	form.Set("name_en", "Decision makers reached")
+	// A target the indicator's type refuses (a count of 40 nines) leaves no indicator behind.
+	form.Set("target_value", strings.Repeat("9", 40))
+	r = x.nat.postForm(t, "/results/indicators?lang=en", form)
+	if _, err := svc.IndicatorByCode(ctx, access.System, "DM"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="err-target_value"`) ||
+		!errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("indicator with a target over the limit: status %d, stored %v\n%s", r.Status, err, fxSnippet(r.Body))
+	}
+	form.Set("target_value", "350")
 	r = x.nat.postForm(t, "/results/indicators", form)
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.location(), "/results/indicators/") {
 		t.Fatalf("create indicator: status %d\n%s", r.Status, fxSnippet(r.Body))
