@@ -27,6 +27,14 @@ type Category struct {
 	Position int    `json:"position"`
 }
 
+// Name is the category's name in lang.
+func (c Category) Name(lang string) string {
+	if lang == "en" {
+		return c.NameEN
+	}
+	return c.NameZH
+}
+
 // CategorySet is a disaggregation: sex; age band; target group; ethnicity.
 type CategorySet struct {
 	ID         int64      `json:"id"`
@@ -404,8 +412,22 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 			rowErr(row, e.Field, e.Rule, e.Param)
 		}
 		if len(ves) == 0 {
-			ready = append(ready, pendingValue{in: checked, ind: ind, period: p, fwID: fws[in.Indicator], path: unit.Path})
+			ready = append(ready, pendingValue{in: checked, ind: ind, period: p, fwID: fws[in.Indicator], path: unit.Path, row: row})
 		}
+	}
+	// A value whose period overlaps another stored for the same indicator, unit and
+	// combination under another key (May 2011 and May-August 2011) would be counted twice.
+	var q store.Queryer = s.db.R
+	if inTx != nil {
+		q = inTx
+	}
+	over, err := overlaps(ctx, q, ready)
+	if err != nil {
+		return 0, err
+	}
+	if len(over) > 0 {
+		es = append(es, over...)
+		slices.SortStableFunc(es, func(x, y valid.FieldError) int { return x.Row - y.Row })
 	}
 	if es.Err() != nil {
 		return 0, es
@@ -492,6 +514,29 @@ func (s *Service) commitValues(ctx context.Context, tx *sql.Tx, a access.Actor, 
 			return valid.New("period", "period_locked", l)
 		}
 	}
+	// So does a value stored since the checks whose period overlaps one of these. SQLite's
+	// write transactions take the database at BEGIN; on PostgreSQL two transactions could each
+	// miss the other's value, so writers of an indicator's values take turns (in the order of
+	// the indicators' ids, so that no two wait on each other).
+	if s.db.Dialect == store.Postgres {
+		var ids []int64
+		for _, r := range ready {
+			if !slices.Contains(ids, r.ind.ID) {
+				ids = append(ids, r.ind.ID)
+			}
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", overlapLockSpace|id); err != nil {
+				return err
+			}
+		}
+	}
+	if es, err := overlaps(ctx, tx, ready); err != nil {
+		return err
+	} else if len(es) > 0 {
+		return es
+	}
 	if err := writeValues(ctx, tx, a, ready); err != nil {
 		return err
 	}
@@ -505,6 +550,97 @@ type pendingValue struct {
 	period Period
 	fwID   int64
 	path   string // the unit's path, for the rollups
+	row    int    // its 1-based position in the batch, for messages
+}
+
+// overlapLockSpace sets the advisory lock keys that writers of an indicator's values hold on
+// PostgreSQL (this high word, the indicator's id in the low) apart from any other use of them.
+const overlapLockSpace = int64(0x54696e67) << 32 // "Ting"
+
+// overlaps refuses the values whose period overlaps, under another key, the period of a value
+// of the same indicator, unit and combination: one stored (not legacy: those count nowhere) or
+// one earlier in the batch. Figures sum every value whose period ends in the range asked, so
+// May 2011 and May-August 2011 side by side would count May's people twice. The same key again
+// is an update. Each refusal names, as its parameter, the period it overlaps.
+func overlaps(ctx context.Context, q store.Queryer, vs []pendingValue) (valid.Errors, error) {
+	type group struct {
+		ind, unit int64
+		combo     string
+	}
+	type span struct {
+		key, start, end string
+		row             int // 0: stored
+	}
+	spans := map[group][]span{}
+	var groups []group
+	from, to := "", ""
+	for _, v := range vs {
+		g := group{v.ind.ID, v.in.UnitID, v.in.Combo}
+		if _, ok := spans[g]; !ok {
+			spans[g] = nil
+			groups = append(groups, g)
+		}
+		spans[g] = append(spans[g], span{v.period.Key, v.period.Start, v.period.End, v.row})
+		if from == "" || v.period.Start < from {
+			from = v.period.Start
+		}
+		if v.period.End > to {
+			to = v.period.End
+		}
+	}
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	stored := map[group][]span{}
+	const chunk = 200
+	for i := 0; i < len(groups); i += chunk {
+		part := groups[i:min(i+chunk, len(groups))]
+		var b strings.Builder
+		b.WriteString(`SELECT indicator_id, unit_id, combo, period, period_start, period_end FROM data_values
+			WHERE legacy = FALSE AND period_start <= $1 AND period_end >= $2 AND (indicator_id, unit_id, combo) IN (`)
+		args := make([]any, 0, 2+len(part)*3)
+		args = append(args, to, from)
+		for j, g := range part {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			placeholders(&b, 2+j*3, 3)
+			args = append(args, g.ind, g.unit, g.combo)
+		}
+		b.WriteByte(')')
+		rows, err := q.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var g group
+			var sp span
+			if err := rows.Scan(&g.ind, &g.unit, &g.combo, &sp.key, &sp.start, &sp.end); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			stored[g] = append(stored[g], sp)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var es valid.Errors
+	for _, g := range groups {
+		for _, v := range spans[g] {
+			crosses := func(o span) bool { return o.key != v.key && o.start <= v.end && o.end >= v.start }
+			if i := slices.IndexFunc(stored[g], crosses); i >= 0 {
+				es = append(es, valid.FieldError{Row: v.row, Field: "period", Rule: "period_overlaps", Param: stored[g][i].key})
+				continue
+			}
+			if i := slices.IndexFunc(spans[g], func(o span) bool { return o.row < v.row && crosses(o) }); i >= 0 {
+				es = append(es, valid.FieldError{Row: v.row, Field: "period", Rule: "period_overlaps", Param: spans[g][i].key})
+			}
+		}
+	}
+	slices.SortStableFunc(es, func(x, y valid.FieldError) int { return x.Row - y.Row })
+	return es, nil
 }
 
 type valueKey struct {

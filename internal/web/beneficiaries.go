@@ -317,6 +317,7 @@ func (h *cardsWeb) register(w http.ResponseWriter, r *http.Request, a access.Act
 
 type cardShowData struct {
 	Card                                     beneficiaries.Card
+	Ethnicity                                string // the card's ethnicity in the reader's language when it is a code of the ethnicity disaggregation, else as written
 	Consents                                 []beneficiaries.Consent
 	Services                                 []beneficiaries.ServiceRecord
 	Referrals                                []beneficiaries.Referral
@@ -347,6 +348,20 @@ func (h *cardsWeb) showData(r *http.Request, a access.Actor, id int64) (cardShow
 		CanEdit: a.Can(access.EditCards), CanMerge: a.Can(access.MergeCards), CanRefer: a.Can(access.Refer), CanOverride: a.Can(access.OverrideConsent),
 		CanErase: a.Can(access.EraseCards) && c.Own, CanLog: a.Can(access.ViewAccessLog), CanChange: a.Can(access.EditCards) && c.Own}
 	d.CanMerge = d.CanMerge && c.Own
+	d.Ethnicity = c.Ethnicity
+	if c.Ethnicity != "" {
+		// The ethnicity is written on the card as typed; the programme's ethnicity
+		// disaggregation names its codes (han, miao …) in both languages.
+		if set, err := h.resultsService().CategorySet(ctx, "ethnicity"); err == nil {
+			for _, k := range set.Categories {
+				if k.Code == c.Ethnicity {
+					d.Ethnicity = k.Name(lang)
+				}
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return cardShowData{}, err
+		}
+	}
 	if c.MergedInto != 0 {
 		if k, err := h.svc.Card(ctx, a, c.MergedInto); err == nil {
 			d.MergedInto = k.Number

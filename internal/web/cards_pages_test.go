@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"ting/internal/access"
+	"ting/internal/results"
 	"ting/internal/store"
 	"ting/internal/store/storetest"
 )
@@ -48,6 +51,30 @@ func TestReachDrillKeepsFilters(t *testing.T) {
 		want := `href="/reach?from=2010-01&amp;group=left_behind&amp;sex=F&amp;to=2012-06&amp;unit=` + itoa(n.AnhuiCity.ID) + `"`
 		if r.Status != http.StatusOK || !strings.Contains(r.Body, want) {
 			t.Errorf("drill link: want %s in %s", want, fxSnippet(r.Body))
+		}
+	})
+}
+
+// TestCardEthnicityInWords: a card's ethnicity written as a code of the programme's ethnicity
+// disaggregation reads in the reader's language; anything else as written.
+func TestCardEthnicityInWords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		x := bnSetup(t, db)
+		if _, err := results.New(db).SaveCategorySet(context.Background(), access.System, results.CategorySet{Code: "ethnicity", NameZH: "民族", NameEN: "Ethnicity",
+			Categories: []results.Category{{Code: "miao", NameZH: "苗族", NameEN: "Miao"}}}); err != nil {
+			t.Fatal(err)
+		}
+		coded := x.bnPerson(x.village.ID, "杨梅", x.bnYearsAgo(14))
+		coded.Set("ethnicity", "miao")
+		id := x.bnRegister(t, x.ahCase, coded)
+		for lang, want := range map[string]string{"en": "Miao", "zh": "苗族"} {
+			if r := x.ahCase.get(t, "/cards/"+itoa(id)+"?lang="+lang); !strings.Contains(r.Body, `id="card-ethnicity">`+want+`<`) {
+				t.Errorf("%s: ethnicity not %q: %s", lang, want, fxSnippet(r.Body))
+			}
+		}
+		typed := x.bnRegister(t, x.ahCase, x.bnPerson(x.village.ID, "杨桃", x.bnYearsAgo(15)))
+		if r := x.ahCase.get(t, "/cards/"+itoa(typed)+"?lang=en"); !strings.Contains(r.Body, `id="card-ethnicity">汉<`) {
+			t.Errorf("typed ethnicity: %s", fxSnippet(r.Body))
 		}
 	})
 }
