@@ -249,10 +249,13 @@ func (h *cardsWeb) list(w http.ResponseWriter, r *http.Request, a access.Actor) 
 // cardFromForm reads the card form (registration and edit share it).
 func (h *cardsWeb) cardFromForm(r *http.Request) (beneficiaries.CardInput, valid.Errors) {
 	var es valid.Errors
-	in := beneficiaries.CardInput{SiteID: formInt(r, "site_id"), Sex: r.PostFormValue("sex"), Birth: r.PostFormValue("birth"),
+	in := beneficiaries.CardInput{Sex: r.PostFormValue("sex"), Birth: r.PostFormValue("birth"),
 		Ethnicity: r.PostFormValue("ethnicity"), Groups: r.PostForm["groups"], Status: r.PostFormValue("status"),
 		Name: r.PostFormValue("name"), IDNumber: r.PostFormValue("id_number"), Phone: r.PostFormValue("phone"), Address: r.PostFormValue("address"),
 		Guardian: r.PostFormValue("guardian"), NotDuplicate: r.PostFormValue("not_duplicate") != ""}
+	// The site list holds the first 1,000 units of the reader's area; a site beyond them (a
+	// province holds tens of thousands at national scale) is given by its code.
+	in.SiteID = h.pickUnit(r, "site_id", &es)
 	in.HomeUnitID = h.pickUnit(r, "home_unit_id", &es)
 	in.CurrentUnitID = h.pickUnit(r, "current_unit_id", &es)
 	return in, es

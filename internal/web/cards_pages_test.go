@@ -78,3 +78,27 @@ func TestCardEthnicityInWords(t *testing.T) {
 		}
 	})
 }
+
+// TestCardSiteByCode: a site may be given by its code (the list stops at 1,000 units); a code
+// outside the registrant's area is refused as the list's would be.
+func TestCardSiteByCode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		x := bnSetup(t, db)
+		form := x.bnPerson(0, "林芳", x.bnYearsAgo(14))
+		form.Del("site_id")
+		form.Set("site_code", x.village.Code)
+		id := x.bnRegister(t, x.ahCase, form)
+		if r := x.ahCase.get(t, "/cards/"+itoa(id)+"?lang=en"); !strings.Contains(r.Body, x.village.Code+"-") {
+			t.Errorf("card registered by site code: %s", fxSnippet(r.Body))
+		}
+		form.Set("site_code", x.net.JiangsuCity.Code)
+		form.Set("name", "林芬")
+		if r := x.ahCase.postForm(t, "/cards?lang=en", form); r.Status == http.StatusSeeOther {
+			t.Errorf("registered at another province's site by its code")
+		}
+		form.Set("site_code", "NO-SUCH-UNIT")
+		if r := x.ahCase.postForm(t, "/cards?lang=en", form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="err-site_code"`) {
+			t.Errorf("unknown site code: %d %s", r.Status, fxSnippet(r.Body))
+		}
+	})
+}
