@@ -32,18 +32,35 @@ var (
 // Adult is the age from which a person consents for themself.
 const Adult = 18
 
-// BirthYear reads a birth date given as 'YYYY-MM-DD' or 'YYYY'.
+// MinBirthYear is the earliest year of birth a card accepts (the catalogs' rule.birth_range
+// says it too).
+const MinBirthYear = 1900
+
+// BirthYear reads a birth date given as 'YYYY-MM-DD' or 'YYYY', from MinBirthYear on.
 func BirthYear(birth string) (int, bool) {
-	if len(birth) != 4 && len(birth) != 10 {
-		return 0, false
-	}
-	if len(birth) == 10 {
+	y, ok := birthYearOf(birth)
+	return y, ok && y >= MinBirthYear
+}
+
+// birthYearOf reads the year of a well-formed birth date ('YYYY-MM-DD', a calendar date) or
+// year ('YYYY', four digits), whatever the year.
+func birthYearOf(birth string) (int, bool) {
+	switch len(birth) {
+	case 4:
+		for _, c := range birth {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+		}
+	case 10:
 		if _, err := time.Parse(time.DateOnly, birth); err != nil {
 			return 0, false
 		}
+	default:
+		return 0, false
 	}
 	y, err := strconv.Atoi(birth[:4])
-	return y, err == nil && y > 1900
+	return y, err == nil
 }
 
 // AgeOn is a person's age in completed years on a date ('YYYY-MM-DD'). With only a birth year
@@ -124,10 +141,14 @@ func CheckCard(in CardInput, today string) valid.Errors {
 		es.OneOf("sex", in.Sex, Sexes)
 	}
 	if es.Required("birth", in.Birth) {
-		y, ok := BirthYear(in.Birth)
+		// A malformed date is a format failure; a well-formed one before MinBirthYear a range
+		// failure (naming both bounds), one after today the future's.
+		y, ok := birthYearOf(in.Birth)
 		switch {
 		case !ok:
 			es.Add("birth", "birth_format")
+		case y < MinBirthYear:
+			es.Add("birth", "birth_range", today)
 		case in.Birth > today || strconv.Itoa(y) > today[:4]:
 			es.Add("birth", "not_future", today)
 		case AgeOn(in.Birth, today) > 110:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/BurntSushi/toml"
@@ -103,9 +104,80 @@ var ruleParamCodes = map[string]string{
 	"not_above":           "field.",     // the other field (numerator not above denominator), or an amount
 }
 
+// oneOfLabels names, per field, the catalogue families (the prefixes the templates use to show
+// the codes) that say the codes a one_of failure on that field lists, so the list reads
+// "label (code)": what each means and what to type. A field name several domains share (a
+// service's, a partner's and an indicator's type) names each family; the list is said by the
+// family that knows most of its codes, and only when that is at least half of them, so a list
+// from a vocabulary with no labels (a DHIS2 mapping's kinds) stays as codes. Fields absent here,
+// and codes their family does not know, are shown as they are.
+var oneOfLabels = map[string][]string{
+	"sex":               {"sex."},
+	"groups":            {"tgroup."},
+	"status":            {"cstatus."},
+	"service_type":      {"stype."},
+	"type":              {"stype.", "ptype.", "indicator_type."},
+	"purpose":           {"purpose."},
+	"given_by":          {"giver."},
+	"reason":            {"areason."},
+	"kind":              {"mkind.", "office.", "element_kind."},
+	"by":                {"changeby."},
+	"contributor_level": {"level."},
+	"role":              {"role.", "member_role."},
+	"tags":              {"tag."},
+	"sector":            {"sector."},
+	"title":             {"staff_title."},
+	"aggregation":       {"aggregation."},
+	"direction":         {"direction."},
+	"frequency":         {"frequency."},
+	"source":            {"value_source."},
+	"lang":              {"lang."},
+}
+
+// oneOfParam is the list of codes a one_of failure on field names, each said "label (code)" in
+// the reader's language when field's family has a label for it (see oneOfLabels).
+func (t Tr) oneOfParam(field, list string) string {
+	families := oneOfLabels[field]
+	if len(families) == 0 || strings.TrimSpace(list) == "" {
+		return list
+	}
+	codes := strings.Split(list, ",")
+	for i, c := range codes {
+		codes[i] = strings.TrimSpace(c)
+	}
+	known := func(family, code string) bool { return code != "" && t.Has(family+code) }
+	best, most := "", 0
+	for _, f := range families {
+		n := 0
+		for _, c := range codes {
+			if known(f, c) {
+				n++
+			}
+		}
+		if n > most {
+			best, most = f, n
+		}
+	}
+	if most == 0 || 2*most < len(codes) {
+		return list
+	}
+	items := make([]string, len(codes))
+	for i, c := range codes {
+		items[i] = c
+		if known(best, c) {
+			items[i] = t.T("ui.oneof_item", "Label", t.T(best+c), "Code", c)
+		}
+	}
+	return strings.Join(items, t.T("ui.oneof_sep"))
+}
+
 // fieldErrorParam is e's parameter as the reader sees it: a code said in their language when
-// e's rule declares its parameter a code, otherwise the parameter unchanged.
+// e's rule declares its parameter a code, the allowed codes with their labels for one_of,
+// otherwise the parameter unchanged.
 func (t Tr) fieldErrorParam(e valid.FieldError) string {
+	if e.Rule == "one_of" {
+		return t.oneOfParam(e.Field, e.Param)
+	}
 	family, ok := ruleParamCodes[e.Rule]
 	if !ok || !isCodeLike(e.Param) || !t.Has(family+e.Param) {
 		return e.Param
