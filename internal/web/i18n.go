@@ -132,6 +132,7 @@ var oneOfLabels = map[string][]string{
 	"frequency":         {"frequency."},
 	"source":            {"value_source."},
 	"lang":              {"lang."},
+	"severity":          {"rule_severity."},
 }
 
 // oneOfParam is the list of codes a one_of failure on field names, each said "label (code)" in
@@ -164,8 +165,9 @@ func (t Tr) oneOfParam(field, list string) string {
 	items := make([]string, len(codes))
 	for i, c := range codes {
 		items[i] = c
-		if known(best, c) {
-			items[i] = t.T("ui.oneof_item", "Label", t.T(best+c), "Code", c)
+		// A label that only repeats the code (English "error") is said once.
+		if label := t.T(best + c); known(best, c) && label != c {
+			items[i] = t.T("ui.oneof_item", "Label", label, "Code", c)
 		}
 	}
 	return strings.Join(items, t.T("ui.oneof_sep"))

@@ -67,12 +67,17 @@ func TestUIOneOfLabels(t *testing.T) {
 			{Field: "kind", Rule: "one_of", Param: strings.Join(results.MappingKinds, ", ")},
 			{Field: "by", Rule: "one_of", Param: strings.Join(beneficiaries.Breakdowns, ", ")},
 			{Field: "format", Rule: "one_of", Param: "json, csv, adx"},
-			{Field: "severity", Rule: "one_of", Param: "error, warning"},
 			{Field: "type", Rule: "one_of", Param: ""},
 		} {
 			if got, want := tr.FieldError(e), tr.T("rule.one_of", "Field", tr.T("field."+e.Field), "Param", e.Param); got != want {
 				t.Errorf("%s: %+v says %q, want %q", lang, e, got, want)
 			}
+		}
+		// A label that only repeats its code is said once: "error, warning" in English,
+		// "错误（error）、警告（warning）" in Chinese.
+		sev := tr.FieldError(valid.FieldError{Field: "severity", Rule: "one_of", Param: "error, warning"})
+		if want := map[string]string{"en": "error, warning", "zh": item("rule_severity.", "error") + tr.T("ui.oneof_sep") + item("rule_severity.", "warning")}[lang]; !strings.Contains(sev, want) {
+			t.Errorf("%s: severity list %q, want %q in it", lang, sev, want)
 		}
 		// Only one_of lists: another rule's parameter that spells a code is left alone.
 		if got := tr.FieldError(valid.FieldError{Field: "type", Rule: "unique", Param: "health"}); strings.Contains(got, tr.T("stype.health")) {
@@ -211,6 +216,7 @@ func TestUIOneOfCodesHaveLabels(t *testing.T) {
 		"results.ElementKinds":           results.ElementKinds,
 		"results.MappingKinds":           results.MappingKinds,
 		"results.Sources":                results.Sources,
+		"results.Severities":             results.Severities,
 		"plans.levelCodes()":             contributorLevels,
 		"auth.names":                     roles,
 		"d.Kinds":                        {string(org.UnitsFile), string(org.PartnersFile)},
@@ -258,7 +264,9 @@ func TestUIOneOfCodesHaveLabels(t *testing.T) {
 			}
 			want := make([]string, len(codes))
 			for i, code := range codes {
-				want[i] = tr.T("ui.oneof_item", "Label", tr.T(family+code), "Code", code)
+				if want[i] = code; tr.T(family+code) != code {
+					want[i] = tr.T("ui.oneof_item", "Label", tr.T(family+code), "Code", code)
+				}
 			}
 			if w := strings.Join(want, tr.T("ui.oneof_sep")); got != w {
 				t.Errorf("%s: %s on %q is said %q, want %q", lang, c.list, c.field, got, w)
