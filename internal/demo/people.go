@@ -809,6 +809,9 @@ func LoadPeople(ctx context.Context, db *store.DB, keys *seal.Keyring) (int, err
 			return 0, fmt.Errorf("demo people: %w", err)
 		}
 	}
+	if _, err := loadMeasures(ctx, db, keys, l); err != nil {
+		return 0, fmt.Errorf("demo people: zero and end measurements: %w", err)
+	}
 	return created, nil
 }
 

@@ -348,8 +348,11 @@ func TestLoadPeople(t *testing.T) {
 			}
 		}
 
+		checkMeasures(t, ctx, db, keys, units)
+
 		// A second LoadPeople changes nothing.
-		tables := []string{"cards", "card_consents", "services", "service_sessions", "referrals", "card_sequences", "reach_bitmaps", "reach_people", "audit_log"}
+		tables := []string{"cards", "card_consents", "services", "service_sessions", "referrals", "card_sequences", "reach_bitmaps", "reach_people",
+			"instruments", "measurements", "audit_log"}
 		before := map[string]int64{}
 		for _, tb := range tables {
 			before[tb] = count(`SELECT COUNT(*) FROM ` + tb)
