@@ -606,9 +606,46 @@ type committeeSeats func(unit, zh string) ([]string, error)
 
 // book assembles every value of the demonstration: the offices' records above, the steering
 // committees' members as decision makers. No value is for a period ending after AsOf.
+//
+// A unit's values of an indicator never overlap: results refuses a value whose period overlaps
+// another's (May 2011 beside May-August 2011 would count May's people twice). The committees'
+// members are counted in the month they took their seat, so where a unit's records give a
+// 4-month period holding such a month, that period's figure is booked month by month in its
+// other months, split evenly (a running count: in the last of them), as toReview is. The
+// people stay in the period they were reached in, so every 4-month, half-year, year and
+// life-of-project figure is what it was.
 func book(seats committeeSeats) (*valueBook, error) {
 	b := &valueBook{m: map[string]*reported{}}
 	months := reviewMonths()
+	// 180 of the decision makers sit on the six provincial steering committees at the review
+	// (seed 001 §3.1, §4.2), and the county and city committees' members count too. The
+	// indicator counts a person once, in the period first reached: for a committee member, the
+	// month they took their seat. So everyone who ever sat is counted, founders in the month of
+	// founding and those who replaced them in the month they joined; the members they replaced
+	// count too, for they were reached while they sat.
+	type committee struct{ unit, zh, en string }
+	var cs []committee
+	for _, p := range pilots {
+		cs = append(cs, committee{p.code, p.short + "省项目指导委员会", p.en + " Provincial Steering Committee"})
+	}
+	for _, c := range localCommittees {
+		cs = append(cs, committee{c.unit, c.zh, c.en})
+	}
+	joined := make([]map[string]int, len(cs))
+	seated := map[string]bool{} // indDM|unit|month in which members took their seats
+	for i, c := range cs {
+		since, err := seats(c.unit, c.zh)
+		if err != nil {
+			return nil, err
+		}
+		joined[i] = map[string]int{}
+		for _, d := range since {
+			if d <= AsOf { // a seat taken after the review is not in its figure
+				joined[i][d[:7]]++
+				seated[indDM+"|"+c.unit+"|"+d[:7]] = true
+			}
+		}
+	}
 	for _, ind := range slices.Sorted(maps.Keys(reports)) {
 		for _, r := range reports[ind] {
 			parts := r.vals
@@ -623,14 +660,31 @@ func book(seats committeeSeats) (*valueBook, error) {
 				if parts[i] == 0 {
 					continue
 				}
-				booked := map[string]int{p: parts[i]}
+				// The months to book in, when not the period itself.
+				var in []string
 				if p == toReview {
+					in = months
+				} else {
+					q, err := results.ParsePeriod(p)
+					if err != nil {
+						return nil, err
+					}
+					ms := q.Months()
+					if slices.ContainsFunc(ms, func(m string) bool { return seated[ind+"|"+r.unit+"|"+m] }) {
+						in = slices.DeleteFunc(ms, func(m string) bool { return seated[ind+"|"+r.unit+"|"+m] })
+						if len(in) == 0 {
+							return nil, fmt.Errorf("%s at %s %s: every month holds committee members", ind, r.unit, p)
+						}
+					}
+				}
+				booked := map[string]int{p: parts[i]}
+				if in != nil {
 					booked = map[string]int{}
 					if r.vals != nil {
-						booked[months[len(months)-1]] = parts[i] // a running count as it stood at the end
+						booked[in[len(in)-1]] = parts[i] // a running count as it stood at the end
 					} else {
-						for j, x := range apportion(parts[i], slices.Repeat([]int{1}, len(months))) {
-							booked[months[j]] = x
+						for j, x := range apportion(parts[i], slices.Repeat([]int{1}, len(in))) {
+							booked[in[j]] = x
 						}
 					}
 				}
@@ -647,37 +701,13 @@ func book(seats committeeSeats) (*valueBook, error) {
 			}
 		}
 	}
-	// 180 of the decision makers sit on the six provincial steering committees at the review
-	// (seed 001 §3.1, §4.2), and the county and city committees' members count too. The
-	// indicator counts a person once, in the period first reached: for a committee member, the
-	// month they took their seat. So everyone who ever sat is counted, founders in the month of
-	// founding and those who replaced them in the month they joined; the members they replaced
-	// count too, for they were reached while they sat.
-	type committee struct{ unit, zh, en string }
-	var cs []committee
-	for _, p := range pilots {
-		cs = append(cs, committee{p.code, p.short + "省项目指导委员会", p.en + " Provincial Steering Committee"})
-	}
-	for _, c := range localCommittees {
-		cs = append(cs, committee{c.unit, c.zh, c.en})
-	}
-	for _, c := range cs {
-		since, err := seats(c.unit, c.zh)
-		if err != nil {
-			return nil, err
-		}
-		joined := map[string]int{}
-		for _, d := range since {
-			if d <= AsOf { // a seat taken after the review is not in its figure
-				joined[d[:7]]++
-			}
-		}
-		for _, m := range slices.Sorted(maps.Keys(joined)) {
+	for i, c := range cs {
+		for _, m := range slices.Sorted(maps.Keys(joined[i])) {
 			v, err := b.at(indDM, c.unit, m, committeeRecords(c.en))
 			if err != nil {
 				return nil, err
 			}
-			v.add(joined[m], "Members who took their seats on the "+c.en+" this month, from the committee records.", []split{dmSex})
+			v.add(joined[i][m], "Members who took their seats on the "+c.en+" this month, from the committee records.", []split{dmSex})
 		}
 	}
 	t := b.m[indTCH+"|"+teacherNote.unit+"|"+teacherNote.period]

@@ -40,6 +40,10 @@ func TestRollupsFollowEveryWrite(t *testing.T) {
 		units := append([]org.Unit{x.cn, x.ah, x.js, x.hf, x.wx}, counties...)
 		// 4-month periods (2010T2, 2010T3) lie inside no half-year or quarter: they count in the
 		// ones they end in, from the rollups as from the values.
+		// Values are written for months and 4-month periods no two of which overlap (SaveValues
+		// refuses a period overlapping another of the same indicator, unit and combination);
+		// figures are read for all of periods.
+		written := []string{"2010-01", "2010-02", "2010-03", "2010-04", "2010T2", "2010T3"}
 		periods := []string{"2010-01", "2010-02", "2010-03", "2010-04", "2010Q1", "2010Q2", "2010T1", "2010T2", "2010T3", "2010-08", "2010"}
 		rng := rand.New(rand.NewPCG(7, uint64(len(db.Dialect))))
 		pick := func(xs []string) string { return xs[rng.IntN(len(xs))] }
@@ -55,7 +59,7 @@ func TestRollupsFollowEveryWrite(t *testing.T) {
 				var batch []results.ValueInput
 				for range 1 + rng.IntN(6) {
 					u := units[rng.IntN(len(units))]
-					p := pick(periods)
+					p := pick(written)
 					switch rng.IntN(3) {
 					case 0:
 						batch = append(batch, results.ValueInput{Indicator: "DM", UnitID: u.ID, Period: p, Combo: dmCombo(), Value: f(float64(rng.IntN(50)))})

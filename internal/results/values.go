@@ -417,6 +417,7 @@ func (s *Service) saveValues(ctx context.Context, a access.Actor, inputs []Value
 	}
 	// A value whose period overlaps another stored for the same indicator, unit and
 	// combination under another key (May 2011 and May-August 2011) would be counted twice.
+	// Checked again where the values are written (commitValues).
 	var q store.Queryer = s.db.R
 	if inTx != nil {
 		q = inTx
@@ -559,9 +560,12 @@ const overlapLockSpace = int64(0x54696e67) << 32 // "Ting"
 
 // overlaps refuses the values whose period overlaps, under another key, the period of a value
 // of the same indicator, unit and combination: one stored (not legacy: those count nowhere) or
-// one earlier in the batch. Figures sum every value whose period ends in the range asked, so
-// May 2011 and May-August 2011 side by side would count May's people twice. The same key again
-// is an update. Each refusal names, as its parameter, the period it overlaps.
+// one earlier in the batch. A sum, an average or a rate takes every value whose period ends in
+// the range asked, so May 2011 and May-August 2011 side by side would count May's people twice.
+// The same key again is an update. Indicators whose figure takes one value per unit (latest,
+// yes/no, text: the period ending last, see actualRaw) are left alone: overlapping periods are
+// how their running figures are kept, and none is counted twice. Each refusal names, as its
+// parameter, the period it overlaps.
 func overlaps(ctx context.Context, q store.Queryer, vs []pendingValue) (valid.Errors, error) {
 	type group struct {
 		ind, unit int64
@@ -575,6 +579,9 @@ func overlaps(ctx context.Context, q store.Queryer, vs []pendingValue) (valid.Er
 	var groups []group
 	from, to := "", ""
 	for _, v := range vs {
+		if !fromRollups(v.ind) {
+			continue
+		}
 		g := group{v.ind.ID, v.in.UnitID, v.in.Combo}
 		if _, ok := spans[g]; !ok {
 			spans[g] = nil
