@@ -26,8 +26,8 @@ import (
 // Wuxi/Changzhou employer cooperation is "substantially behind schedule" (§3.3).
 //
 // The reports carry no values of the national framework's indicators: the section 4 table is
-// already reproduced exactly from the Action Programmes' 4-monthly figures (results.go), and an
-// approved report's values would be added to it. Approved reports feed two indicators the table
+// already reproduced exactly from the provincial offices' entries (results.go), and an approved
+// report's values would overlap their periods, which is refused. Approved reports feed two indicators the table
 // does not fix, in the provincial logical frameworks of Jiangsu and Yunnan (§2.3 names national
 // and provincial logframes among the four management tools): the partner factories of the
 // employer cooperation and the Yunnan forum's proposals to the provincial PCC. They are not added
