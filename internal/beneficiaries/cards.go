@@ -330,7 +330,11 @@ func (s *Service) Register(ctx context.Context, a access.Actor, in CardInput, co
 			home = site
 		}
 		dup := s.dupKey(in.Name, in.Birth, home)
-		seen, err := s.duplicates(ctx, tx, a, dup, 0)
+		others, err := matches(ctx, tx, dup, 0)
+		if err != nil {
+			return err
+		}
+		seen, err := s.visible(ctx, tx, a, others)
 		if err != nil {
 			return err
 		}
@@ -369,7 +373,7 @@ func (s *Service) Register(ctx context.Context, a access.Actor, in CardInput, co
 		if err := analytics.SetPerson(ctx, tx, s.db.Dialect, nil, &analytics.Person{ID: id, Sex: in.Sex, BirthYear: year, Groups: in.Groups, Ethnicity: in.Ethnicity}); err != nil {
 			return err
 		}
-		if err := s.notePairs(ctx, tx, a, id, dup, seen); err != nil {
+		if err := s.notePairs(ctx, tx, a, id, others, seen); err != nil {
 			return err
 		}
 		if card, err = s.card(ctx, tx, access.System, id); err != nil {
@@ -599,7 +603,11 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in CardI
 			sealed[0], sealed[1], sealed[2], sealed[3], sealed[4], dup, store.Now(), id); err != nil {
 			return err
 		}
-		if err := s.notePairs(ctx, tx, a, id, dup, nil); err != nil {
+		others, err := matches(ctx, tx, dup, id)
+		if err != nil {
+			return err
+		}
+		if err := s.notePairs(ctx, tx, a, id, others, nil); err != nil {
 			return err
 		}
 		if err := analytics.SetPerson(ctx, tx, s.db.Dialect, personOf(old), &analytics.Person{ID: id, Sex: in.Sex, BirthYear: year, Groups: in.Groups, Ethnicity: in.Ethnicity}); err != nil {

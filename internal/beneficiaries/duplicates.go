@@ -29,13 +29,13 @@ type DuplicatePair struct {
 	FoundOn string `json:"found_on"`
 }
 
-// duplicates returns the live cards sharing the blind index (other than except) that the actor
-// may see.
-func (s *Service) duplicates(ctx context.Context, tx *sql.Tx, a access.Actor, dup string, except int64) ([]Card, error) {
-	ids, err := store.IDs(ctx, tx, `SELECT id FROM cards WHERE dup_key = $1 AND merged_into IS NULL AND anonymised_on = '' AND id <> $2 ORDER BY id`, dup, except)
-	if err != nil {
-		return nil, err
-	}
+// matches lists the live cards sharing the blind index, other than except.
+func matches(ctx context.Context, tx *sql.Tx, dup string, except int64) ([]int64, error) {
+	return store.IDs(ctx, tx, `SELECT id FROM cards WHERE dup_key = $1 AND merged_into IS NULL AND anonymised_on = '' AND id <> $2 ORDER BY id`, dup, except)
+}
+
+// visible returns the cards of ids the actor may see.
+func (s *Service) visible(ctx context.Context, tx *sql.Tx, a access.Actor, ids []int64) ([]Card, error) {
 	var out []Card
 	for _, id := range ids {
 		c, err := s.card(ctx, tx, a, id)
@@ -50,19 +50,15 @@ func (s *Service) duplicates(ctx context.Context, tx *sql.Tx, a access.Actor, du
 	return out, nil
 }
 
-// notePairs records the pairs card id forms with the other live cards sharing its blind index:
-// distinct with the cards in confirmed (shown to the actor, who said the person is another),
-// open with the rest. A pair already recorded keeps its status.
-func (s *Service) notePairs(ctx context.Context, tx *sql.Tx, a access.Actor, id int64, dup string, confirmed []Card) error {
-	ids, err := store.IDs(ctx, tx, `SELECT id FROM cards WHERE dup_key = $1 AND merged_into IS NULL AND anonymised_on = '' AND id <> $2 ORDER BY id`, dup, id)
-	if err != nil {
-		return err
-	}
+// notePairs records the pairs card id forms with others (the live cards sharing its blind
+// index): distinct with the cards in confirmed (shown to the actor, who said the person is
+// another), open with the rest. A pair already recorded keeps its status.
+func (s *Service) notePairs(ctx context.Context, tx *sql.Tx, a access.Actor, id int64, others []int64, confirmed []Card) error {
 	seen := make(map[int64]bool, len(confirmed))
 	for _, c := range confirmed {
 		seen[c.ID] = true
 	}
-	for _, other := range ids {
+	for _, other := range others {
 		status, by, at := "open", "", any(nil)
 		if seen[other] {
 			status, by, at = "distinct", a.PublicID, store.Now()
@@ -93,8 +89,9 @@ func ownCard(x string, n int) string {
 	return fmt.Sprintf(`EXISTS (SELECT 1 FROM org_units %[1]su WHERE %[1]su.id IN (%[1]s.site_id, %[1]s.current_unit_id) AND %[1]su.path LIKE $%[2]d)`, x, n)
 }
 
-// LikelyDuplicates lists the open pairs both of whose cards are the actor's own and live, newest
-// first (at most 500).
+// LikelyDuplicates lists the open pairs both of whose cards are the actor's own and live and
+// still share the blind index (a pair found before one card's name or birth was corrected is
+// no longer a likely duplicate), newest first (at most 500).
 func (s *Service) LikelyDuplicates(ctx context.Context, a access.Actor) ([]DuplicatePair, error) {
 	if err := a.Require(access.MergeCards); err != nil {
 		return nil, err
@@ -102,6 +99,7 @@ func (s *Service) LikelyDuplicates(ctx context.Context, a access.Actor) ([]Dupli
 	rows, err := s.db.R.QueryContext(ctx, `SELECT d.card_id, d.other_id, d.found_on FROM card_duplicates d
 		JOIN cards c ON c.id = d.card_id JOIN cards o ON o.id = d.other_id
 		WHERE d.status = 'open' AND c.merged_into IS NULL AND o.merged_into IS NULL AND c.anonymised_on = '' AND o.anonymised_on = ''
+			AND c.dup_key = o.dup_key AND c.dup_key <> ''
 			AND `+ownCard("c", 1)+` AND `+ownCard("o", 1)+`
 		ORDER BY d.found_on DESC, d.card_id, d.other_id LIMIT 500`, a.PathPattern())
 	if err != nil {

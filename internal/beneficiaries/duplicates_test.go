@@ -100,6 +100,19 @@ func TestDuplicatesAcrossAreas(t *testing.T) {
 		if len(p) != 2 || p[0].Card.ID != a.ID || p[0].Other.ID != c.ID || p[1].Card.ID != b.ID || p[1].Other.ID != c.ID {
 			t.Fatalf("pairs after the change: %+v", p)
 		}
+		// Corrected back, the card is no longer a likely duplicate; changed again, it is.
+		if _, err := w.svc.Update(ctx, w.caseAH, c.ID, person(w.fd1.ID, "Li Na", "1995-02-03")); err != nil {
+			t.Fatal(err)
+		}
+		if p := pairs(w.caseAH); len(p) != 0 {
+			t.Errorf("pairs after the name was corrected: %+v", p)
+		}
+		if _, err := w.svc.Update(ctx, w.caseAH, c.ID, person(w.fd1.ID, "Li Mei", "1995-02-03")); err != nil {
+			t.Fatal(err)
+		}
+		if p := pairs(w.caseAH); len(p) != 2 {
+			t.Errorf("pairs after the name was changed again: %+v", p)
+		}
 		if _, err := w.svc.Merge(ctx, w.caseAH, a.ID, c.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -265,18 +265,6 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-// Suppress hides small cells of one row in place, as SuppressGrid does a table's (primary
-// suppression of 1..MinCell-1, then secondary: a lone hidden count takes the smallest visible
-// non-zero cell with it). A total hidden is returned as -1.
-func Suppress(total int64, cells []ReachCell) int64 {
-	rows := []ReachRow{{Total: ReachCell{People: total}, Cells: cells}}
-	SuppressGrid(rows)
-	if rows[0].Total.Suppressed {
-		return -1
-	}
-	return total
-}
-
 // SuppressGrid hides the small counts of a reach table in place. Every count from 1 to
 // MinCell-1 is hidden (People 0, Suppressed). Then, so that no hidden count can be had by
 // difference, wherever exactly one count of a line (a total and the counts it sums up) is

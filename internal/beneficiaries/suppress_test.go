@@ -41,12 +41,13 @@ func sxRow(total int64, cells ...int64) ReachRow {
 // a column, the next smallest with it, until no hidden count can be had by difference.
 func TestSuppressGrid(t *testing.T) {
 	// One row, as the exports always did: 3 hidden, then the 7 with it; zeros stay.
-	row := []ReachCell{{People: 3}, {People: 10}, {People: 0}, {People: 7}}
-	if total := Suppress(20, row); total != 20 || sxShown(row...) != "<5 10 0 <5" {
-		t.Fatalf("one row: total %d, cells %s", total, sxShown(row...))
+	one := []ReachRow{{Total: ReachCell{People: 20}, Cells: []ReachCell{{People: 3}, {People: 10}, {People: 0}, {People: 7}}}}
+	if SuppressGrid(one); one[0].Total.Suppressed || sxShown(one[0].Cells...) != "<5 10 0 <5" {
+		t.Fatalf("one row: total %+v, cells %s", one[0].Total, sxShown(one[0].Cells...))
 	}
-	if total := Suppress(4, []ReachCell{{People: 4}}); total != -1 {
-		t.Fatalf("a total of 4: %d", total)
+	four := []ReachRow{{Total: ReachCell{People: 4}, Cells: []ReachCell{{People: 4}}}}
+	if SuppressGrid(four); !four[0].Total.Suppressed {
+		t.Fatalf("a total of 4: %+v", four[0].Total)
 	}
 	// The unit and two units below it: A's 3 takes A's 9 (its row), then B's 12 (the
 	// column), then B's 6 (B's row); the totals stay, being 5 or more.

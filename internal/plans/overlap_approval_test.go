@@ -31,6 +31,7 @@ func TestOverlapApprovalRefused(t *testing.T) {
 		if plans.ValuePeriod(r1) != "2011-04" || plans.ValuePeriod(r2) != "2011-08" {
 			t.Fatalf("reports' value periods %s, %s", plans.ValuePeriod(r1), plans.ValuePeriod(r2))
 		}
+		s.SetToday(func() string { return "2011-09-02" }) // both reports' periods are over
 		must(s.SaveDraft(ctx, w.ag, r1.ID, plans.ReportDraft{Progress: "Trained 40 teachers.", Values: []plans.ReportValue{{Indicator: "TCH", UnitID: w.hf.ID, Value: 40}}}))(t)
 		must(s.Submit(ctx, w.ag, r1.ID, "k1"))(t)
 		must(s.Review(ctx, w.anhui, r1.ID, ""))(t)

@@ -35,7 +35,11 @@ func New(db *store.DB) *Service {
 }
 
 // SetToday fixes the date the service treats as today (tests, the demo's "as of").
-func (s *Service) SetToday(f func() string) { s.today = f }
+func (s *Service) SetToday(f func() string) {
+	s.today = f
+	s.org.SetToday(f)
+	s.results.SetToday(f)
+}
 
 // Today is the date lateness is measured against.
 func (s *Service) Today() string { return s.today() }

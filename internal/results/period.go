@@ -96,15 +96,12 @@ func ParsePeriod(key string) (Period, error) {
 // Contains reports whether q lies wholly inside p.
 func (p Period) Contains(q Period) bool { return q.Start >= p.Start && q.End <= p.End }
 
-// Counts reports whether a value reported for q counts in a figure for p: it counts in the range
-// in which its period ends. The programme reports in 4-month periods (2011T2 is May-August), which
-// lie inside no half-year or quarter; counting each where it ends lands it in exactly one range
-// of any partition of the year (2011T2 in 2011S2, 2011Q3), so the halves or quarters add up to
-// the year. Every selection of values by period follows this rule (see endsIn).
-func (p Period) Counts(q Period) bool { return q.End >= p.Start && q.End <= p.End }
-
-// endsIn is the SQL form of Counts: the rows of alias whose period ends between the parameters
-// $from and $to (the range's first and last day).
+// endsIn is the rule by which a value counts in a figure for a range: the rows of alias whose
+// period ends between the parameters $from and $to (the range's first and last day). The
+// programme reports in 4-month periods (2011T2 is May-August), which lie inside no half-year or
+// quarter; counting each where it ends lands it in exactly one range of any partition of the
+// year (2011T2 in 2011S2, 2011Q3), so the halves or quarters add up to the year. Every selection
+// of values by period follows this rule.
 func endsIn(alias string, from, to int) string {
 	return fmt.Sprintf("%[1]s.period_end >= $%[2]d AND %[1]s.period_end <= $%[3]d", alias, from, to)
 }

@@ -25,7 +25,7 @@ type Figure struct {
 
 // actualRaw computes an indicator's figure over a subtree (path LIKE $2) and period ($3..$4)
 // straight from the stored totals (combo ”), by aggregation rule. Legacy values never count, and
-// a value counts in the range in which its period ends (Period.Counts).
+// a value counts in the range in which its period ends (endsIn).
 // The tables read the rollups instead (figures); this is the reference they are tested
 // against, and the way to the latest value of each unit, which no sum can hold.
 func (s *Service) actualRaw(ctx context.Context, q store.Queryer, ind Indicator, pathPattern string, p Period) (Figure, error) {

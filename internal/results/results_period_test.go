@@ -112,25 +112,3 @@ func TestPeriodCountsWhereItEnds(t *testing.T) {
 		}
 	})
 }
-
-func TestPeriodCounts(t *testing.T) {
-	p := func(k string) results.Period {
-		q, err := results.ParsePeriod(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return q
-	}
-	for _, c := range []struct {
-		in, value string
-		want      bool
-	}{
-		{"2011S1", "2011T1", true}, {"2011S1", "2011T2", false}, {"2011S2", "2011T2", true}, {"2011Q3", "2011T2", true},
-		{"2011Q2", "2011T1", true}, {"2011Q1", "2011T1", false}, {"2011", "2011T3", true}, {"2011Q4", "2011", true},
-		{"2011S1", "2011", false}, {"LOP", "2011-03", true}, {"2011-08", "2011T2", true},
-	} {
-		if got := p(c.in).Counts(p(c.value)); got != c.want {
-			t.Errorf("%s counts in %s: %v, want %v", c.value, c.in, got, c.want)
-		}
-	}
-}

@@ -94,6 +94,17 @@ func (s *Service) SaveCategorySet(ctx context.Context, a access.Actor, set Categ
 	return s.CategorySet(ctx, set.Code)
 }
 
+// Category returns one category of a set by its code; ErrNotFound when either is unknown.
+func (s *Service) Category(ctx context.Context, setCode, code string) (Category, error) {
+	var c Category
+	err := s.db.R.QueryRowContext(ctx, `SELECT k.code, k.name_zh, k.name_en, k.retired, k.position FROM categories k JOIN category_sets cs ON cs.id = k.set_id
+		WHERE cs.code = $1 AND k.code = $2`, setCode, code).Scan(&c.Code, &c.NameZH, &c.NameEN, &c.Retired, &c.Position)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("category %s/%s: %w", setCode, code, store.ErrNotFound)
+	}
+	return c, err
+}
+
 // CategorySet returns a set with its categories in order.
 func (s *Service) CategorySet(ctx context.Context, code string) (CategorySet, error) {
 	var set CategorySet

@@ -355,12 +355,8 @@ func (h *cardsWeb) showData(r *http.Request, a access.Actor, id int64) (cardShow
 	if c.Ethnicity != "" {
 		// The ethnicity is written on the card as typed; the programme's ethnicity
 		// disaggregation names its codes (han, miao …) in both languages.
-		if set, err := h.resultsService().CategorySet(ctx, "ethnicity"); err == nil {
-			for _, k := range set.Categories {
-				if k.Code == c.Ethnicity {
-					d.Ethnicity = k.Name(lang)
-				}
-			}
+		if k, err := h.resultsService().Category(ctx, "ethnicity", c.Ethnicity); err == nil {
+			d.Ethnicity = k.Name(lang)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return cardShowData{}, err
 		}

@@ -269,6 +269,10 @@ func TestCatalogsCoverValidation(t *testing.T) {
 	pairs := regexp.MustCompile(`(?:valid\.New|\bes\.Add)\(\s*"([^"]+)"\s*,\s*"([^"]+)"`)
 	helpers := regexp.MustCompile(`\bes\.(Required|MaxLen|Date|OneOf)\(\s*"([^"]+)"`)
 	helperRule := map[string]string{"Required": "required", "MaxLen": "max_len", "Date": "date", "OneOf": "one_of"}
+	// Failures built as literals (valid.FieldError{…, Rule: "x"}) and through row helpers
+	// (rowErr(row, "field", "rule")) need their rule's message too.
+	literals := regexp.MustCompile(`\bRule:\s*"([^"]+)"`)
+	rowHelpers := regexp.MustCompile(`\brow(?:Err|Fail)\(\s*\w+\s*,\s*"([^"]+)"\s*,\s*"([^"]+)"`)
 	need := map[string]string{} // key → where
 	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
@@ -283,6 +287,13 @@ func TestCatalogsCoverValidation(t *testing.T) {
 			return fmt.Sprintf("internal/%s:%d", strings.TrimPrefix(filepath.ToSlash(p), "../"), fxLineOf(src, off))
 		}
 		for _, m := range pairs.FindAllStringSubmatchIndex(src, -1) {
+			need["field."+src[m[2]:m[3]]] = where(m[0])
+			need["rule."+src[m[4]:m[5]]] = where(m[0])
+		}
+		for _, m := range literals.FindAllStringSubmatchIndex(src, -1) {
+			need["rule."+src[m[2]:m[3]]] = where(m[0])
+		}
+		for _, m := range rowHelpers.FindAllStringSubmatchIndex(src, -1) {
 			need["field."+src[m[2]:m[3]]] = where(m[0])
 			need["rule."+src[m[4]:m[5]]] = where(m[0])
 		}
