@@ -145,7 +145,7 @@ func scanCard(sc interface{ Scan(...any) error }) (Card, error) {
 // card it must serve). $n is the actor's path pattern.
 func inScope(n int) string {
 	p := "$" + strconv.Itoa(n)
-	return `(EXISTS (SELECT 1 FROM org_units sc WHERE sc.id IN (c.site_id, c.current_unit_id) AND sc.path LIKE ` + p + `)
+	return `(` + ownCard("c", n) + `
 		OR EXISTS (SELECT 1 FROM referrals sr JOIN org_units sru ON sru.id = sr.to_unit_id WHERE sr.card_id = c.id
 			AND sr.status IN ('sent', 'accepted', 'completed') AND sru.path LIKE ` + p + `))`
 }

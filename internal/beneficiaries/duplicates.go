@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"ting/internal/access"
 	"ting/internal/audit"
@@ -86,7 +87,7 @@ func decidePair(ctx context.Context, tx *sql.Tx, a access.Actor, one, two int64,
 // ownCard is the condition that a card (alias x) is one of the actor's own: registered at or
 // now in a unit of their subtree ($n, the path pattern).
 func ownCard(x string, n int) string {
-	return fmt.Sprintf(`EXISTS (SELECT 1 FROM org_units %[1]su WHERE %[1]su.id IN (%[1]s.site_id, %[1]s.current_unit_id) AND %[1]su.path LIKE $%[2]d)`, x, n)
+	return fmt.Sprintf(`EXISTS (SELECT 1 FROM org_units %[1]sown WHERE %[1]sown.id IN (%[1]s.site_id, %[1]s.current_unit_id) AND %[1]sown.path LIKE $%[2]d)`, x, n)
 }
 
 // LikelyDuplicates lists the open pairs both of whose cards are the actor's own and live and
@@ -122,17 +123,35 @@ func (s *Service) LikelyDuplicates(ctx context.Context, a access.Actor) ([]Dupli
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// Both cards of every pair are the actor's own (the query says so): read them at once.
+	var ids []int64
+	for _, p := range pairs {
+		ids = append(ids, p.one, p.two)
+	}
+	slices.Sort(ids)
+	cards := make(map[int64]Card, len(ids))
+	err = inChunks(slices.Compact(ids), func(ph string, args []any) error {
+		rows, err := s.db.R.QueryContext(ctx, `SELECT `+cardCols+cardFrom+` WHERE c.id IN (`+ph+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCard(rows)
+			if err != nil {
+				return err
+			}
+			c.Own = true
+			cards[c.ID] = c
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
 	out := make([]DuplicatePair, 0, len(pairs))
 	for _, p := range pairs {
-		one, err := s.card(ctx, s.db.R, a, p.one)
-		if err != nil {
-			return nil, err
-		}
-		two, err := s.card(ctx, s.db.R, a, p.two)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, DuplicatePair{Card: one, Other: two, FoundOn: p.on})
+		out = append(out, DuplicatePair{Card: cards[p.one], Other: cards[p.two], FoundOn: p.on})
 	}
 	return out, nil
 }
