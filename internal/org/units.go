@@ -191,7 +191,12 @@ func (s *Service) unitIn(ctx context.Context, q store.Queryer, a access.Actor, i
 // UnitByCode returns the unit with the given code, if in scope.
 func (s *Service) UnitByCode(ctx context.Context, a access.Actor, code string) (Unit, error) {
 	var id int64
-	err := s.db.R.QueryRowContext(ctx, "SELECT id FROM org_units WHERE code = $1", strings.TrimSpace(code)).Scan(&id)
+	code = strings.TrimSpace(code)
+	err := s.db.R.QueryRowContext(ctx, "SELECT id FROM org_units WHERE code = $1", code).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) && strings.ToUpper(code) != code {
+		// Codes are written in capitals; one typed in small letters still finds its unit.
+		err = s.db.R.QueryRowContext(ctx, "SELECT id FROM org_units WHERE code = $1", strings.ToUpper(code)).Scan(&id)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return Unit{}, fmt.Errorf("unit %q: %w", code, store.ErrNotFound)
 	}
