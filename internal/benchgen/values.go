@@ -47,7 +47,7 @@ func setup(ctx context.Context, svc *results.Service, spec Spec, national org.Un
 	for i := range spec.Indicators {
 		in := results.IndicatorInput{Code: fmt.Sprintf("B%03d", i+1), FrameworkCode: FrameworkCode, ElementCode: outputCode(i / 5),
 			NameZH: fmt.Sprintf("受益人数%d", i+1), NameEN: fmt.Sprintf("People reached %d", i+1), Type: "count", Aggregation: "sum",
-			UnitLabel: "people", Frequency: "month", Position: i % 5}
+			UnitLabelZH: "人", UnitLabelEN: "people", Frequency: "month", Position: i % 5}
 		if spec.sets() > 0 {
 			in.CategorySets = []string{categorySet(i % spec.sets()).Code}
 		}

@@ -110,8 +110,37 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 		if n := rows[indCAP].TargetNote; !strings.Contains(n, "close to 2,100 teachers and 310 trainers") || !strings.Contains(n, "2,194 teachers") {
 			t.Errorf("capacity-building target note does not name both teacher figures: %q", n)
 		}
-		if d := rows[indTCH].Indicator.Definition; !strings.Contains(d, "2,100") || !strings.Contains(d, "2,194") {
-			t.Errorf("teachers' definition does not name both figures: %q", d)
+		for _, lang := range []string{"zh", "en"} {
+			if d := rows[indTCH].Indicator.Definition(lang); !strings.Contains(d, "2,100") || !strings.Contains(d, "2,194") {
+				t.Errorf("teachers' definition (%s) does not name both figures: %q", lang, d)
+			}
+		}
+		// Every text of every indicator, in every framework, is there in both languages: a
+		// Chinese page shows no English definition, unit or source, nor an English page a
+		// Chinese one.
+		han := regexp.MustCompile(`\p{Han}`)
+		fws, err := svc.Frameworks(ctx, sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, fw := range fws {
+			inds, err := svc.Indicators(ctx, sys, fw.Code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ind := range inds {
+				seen[ind.Code] = true
+				for _, pair := range [][3]string{{"definition", ind.DefinitionZH, ind.DefinitionEN}, {"unit", ind.UnitLabelZH, ind.UnitLabelEN},
+					{"data source", ind.DataSourceZH, ind.DataSourceEN}, {"baseline source", ind.BaselineSourceZH, ind.BaselineSourceEN}} {
+					if (pair[1] == "") != (pair[2] == "") || pair[1] != "" && (!han.MatchString(pair[1]) || han.MatchString(pair[2])) {
+						t.Errorf("%s: %s is not in both languages: zh %q, en %q", ind.Code, pair[0], pair[1], pair[2])
+					}
+				}
+			}
+		}
+		if !seen[indFactories] || !seen[indSERV] {
+			t.Errorf("the walk of every framework's indicators missed the provincial or the national ones: %v", seen)
 		}
 
 		// The demonstration's values are entries of the offices, from their monitoring records or

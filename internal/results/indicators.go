@@ -26,50 +26,74 @@ var (
 
 // Indicator measures an element of a framework lineage.
 type Indicator struct {
-	ID             int64    `json:"id"`
-	Code           string   `json:"code"`
-	FrameworkCode  string   `json:"framework_code"`
-	ElementCode    string   `json:"element_code"`
-	NameZH         string   `json:"name_zh"`
-	NameEN         string   `json:"name_en"`
-	Definition     string   `json:"definition,omitempty"`
-	Type           string   `json:"type"`
-	UnitLabel      string   `json:"unit_label,omitempty"`
-	Direction      string   `json:"direction"`
-	Aggregation    string   `json:"aggregation"`
-	Formula        string   `json:"formula,omitempty"`
-	CategorySets   []string `json:"category_sets"`
-	BaselineValue  *float64 `json:"baseline_value,omitempty"`
-	BaselineDate   string   `json:"baseline_date,omitempty"`
-	BaselineSource string   `json:"baseline_source,omitempty"`
-	DataSource     string   `json:"data_source,omitempty"`
-	Frequency      string   `json:"frequency"`
-	Position       int      `json:"position"`
+	ID               int64    `json:"id"`
+	Code             string   `json:"code"`
+	FrameworkCode    string   `json:"framework_code"`
+	ElementCode      string   `json:"element_code"`
+	NameZH           string   `json:"name_zh"`
+	NameEN           string   `json:"name_en"`
+	DefinitionZH     string   `json:"definition_zh,omitempty"`
+	DefinitionEN     string   `json:"definition_en,omitempty"`
+	Type             string   `json:"type"`
+	UnitLabelZH      string   `json:"unit_label_zh,omitempty"`
+	UnitLabelEN      string   `json:"unit_label_en,omitempty"`
+	Direction        string   `json:"direction"`
+	Aggregation      string   `json:"aggregation"`
+	Formula          string   `json:"formula,omitempty"`
+	CategorySets     []string `json:"category_sets"`
+	BaselineValue    *float64 `json:"baseline_value,omitempty"`
+	BaselineDate     string   `json:"baseline_date,omitempty"`
+	BaselineSourceZH string   `json:"baseline_source_zh,omitempty"`
+	BaselineSourceEN string   `json:"baseline_source_en,omitempty"`
+	DataSourceZH     string   `json:"data_source_zh,omitempty"`
+	DataSourceEN     string   `json:"data_source_en,omitempty"`
+	Frequency        string   `json:"frequency"`
+	Position         int      `json:"position"`
 }
 
 // Name returns the indicator's name in lang.
 func (i Indicator) Name(lang string) string { return pickLang(lang, i.NameZH, i.NameEN) }
 
+// Definition returns the indicator's definition in lang (the other language's while lang's is
+// empty); UnitLabel, DataSource and BaselineSource do the same for theirs.
+func (i Indicator) Definition(lang string) string {
+	return pickLang(lang, i.DefinitionZH, i.DefinitionEN)
+}
+
+func (i Indicator) UnitLabel(lang string) string { return pickLang(lang, i.UnitLabelZH, i.UnitLabelEN) }
+
+func (i Indicator) DataSource(lang string) string {
+	return pickLang(lang, i.DataSourceZH, i.DataSourceEN)
+}
+
+func (i Indicator) BaselineSource(lang string) string {
+	return pickLang(lang, i.BaselineSourceZH, i.BaselineSourceEN)
+}
+
 // IndicatorInput creates or edits an indicator.
 type IndicatorInput struct {
-	Code           string   `json:"code"`
-	FrameworkCode  string   `json:"framework_code"`
-	ElementCode    string   `json:"element_code"`
-	NameZH         string   `json:"name_zh"`
-	NameEN         string   `json:"name_en"`
-	Definition     string   `json:"definition"`
-	Type           string   `json:"type"`
-	UnitLabel      string   `json:"unit_label"`
-	Direction      string   `json:"direction"`
-	Aggregation    string   `json:"aggregation"`
-	Formula        string   `json:"formula"`
-	CategorySets   []string `json:"category_sets"`
-	BaselineValue  *float64 `json:"baseline_value"`
-	BaselineDate   string   `json:"baseline_date"`
-	BaselineSource string   `json:"baseline_source"`
-	DataSource     string   `json:"data_source"`
-	Frequency      string   `json:"frequency"`
-	Position       int      `json:"position"`
+	Code             string   `json:"code"`
+	FrameworkCode    string   `json:"framework_code"`
+	ElementCode      string   `json:"element_code"`
+	NameZH           string   `json:"name_zh"`
+	NameEN           string   `json:"name_en"`
+	DefinitionZH     string   `json:"definition_zh"`
+	DefinitionEN     string   `json:"definition_en"`
+	Type             string   `json:"type"`
+	UnitLabelZH      string   `json:"unit_label_zh"`
+	UnitLabelEN      string   `json:"unit_label_en"`
+	Direction        string   `json:"direction"`
+	Aggregation      string   `json:"aggregation"`
+	Formula          string   `json:"formula"`
+	CategorySets     []string `json:"category_sets"`
+	BaselineValue    *float64 `json:"baseline_value"`
+	BaselineDate     string   `json:"baseline_date"`
+	BaselineSourceZH string   `json:"baseline_source_zh"`
+	BaselineSourceEN string   `json:"baseline_source_en"`
+	DataSourceZH     string   `json:"data_source_zh"`
+	DataSourceEN     string   `json:"data_source_en"`
+	Frequency        string   `json:"frequency"`
+	Position         int      `json:"position"`
 }
 
 // CheckIndicatorInput validates an indicator's own fields.
@@ -106,8 +130,9 @@ func CheckIndicatorInput(in IndicatorInput) valid.Errors {
 }
 
 func (in *IndicatorInput) normalise() {
-	for _, p := range []*string{&in.Code, &in.FrameworkCode, &in.ElementCode, &in.NameZH, &in.NameEN, &in.Definition, &in.Type,
-		&in.UnitLabel, &in.Direction, &in.Aggregation, &in.Formula, &in.BaselineDate, &in.BaselineSource, &in.DataSource, &in.Frequency} {
+	for _, p := range []*string{&in.Code, &in.FrameworkCode, &in.ElementCode, &in.NameZH, &in.NameEN, &in.DefinitionZH, &in.DefinitionEN, &in.Type,
+		&in.UnitLabelZH, &in.UnitLabelEN, &in.Direction, &in.Aggregation, &in.Formula, &in.BaselineDate, &in.BaselineSourceZH, &in.BaselineSourceEN,
+		&in.DataSourceZH, &in.DataSourceEN, &in.Frequency} {
 		*p = strings.TrimSpace(*p)
 	}
 	if in.Direction == "" {
@@ -126,8 +151,9 @@ func (in *IndicatorInput) normalise() {
 	in.CategorySets = sets
 }
 
-const indicatorCols = `id, code, framework_code, element_code, name_zh, name_en, definition, type, unit_label, direction, aggregation, formula,
-	category_sets, baseline_value, baseline_date, baseline_source, data_source, frequency, position`
+const indicatorCols = `id, code, framework_code, element_code, name_zh, name_en, definition_zh, definition_en, type, unit_label_zh, unit_label_en,
+	direction, aggregation, formula, category_sets, baseline_value, baseline_date, baseline_source_zh, baseline_source_en, data_source_zh, data_source_en,
+	frequency, position`
 
 func scanIndicators(rows *sql.Rows) ([]Indicator, error) {
 	defer rows.Close()
@@ -136,8 +162,9 @@ func scanIndicators(rows *sql.Rows) ([]Indicator, error) {
 		var i Indicator
 		var sets string
 		var base sql.NullFloat64
-		if err := rows.Scan(&i.ID, &i.Code, &i.FrameworkCode, &i.ElementCode, &i.NameZH, &i.NameEN, &i.Definition, &i.Type, &i.UnitLabel,
-			&i.Direction, &i.Aggregation, &i.Formula, &sets, &base, &i.BaselineDate, &i.BaselineSource, &i.DataSource, &i.Frequency, &i.Position); err != nil {
+		if err := rows.Scan(&i.ID, &i.Code, &i.FrameworkCode, &i.ElementCode, &i.NameZH, &i.NameEN, &i.DefinitionZH, &i.DefinitionEN, &i.Type,
+			&i.UnitLabelZH, &i.UnitLabelEN, &i.Direction, &i.Aggregation, &i.Formula, &sets, &base, &i.BaselineDate, &i.BaselineSourceZH, &i.BaselineSourceEN,
+			&i.DataSourceZH, &i.DataSourceEN, &i.Frequency, &i.Position); err != nil {
 			return nil, err
 		}
 		i.CategorySets = []string{}
@@ -238,11 +265,13 @@ func (s *Service) CreateIndicator(ctx context.Context, a access.Actor, in Indica
 			return err
 		}
 		now := store.Now()
-		err := tx.QueryRowContext(ctx, `INSERT INTO indicators (code, framework_code, element_code, name_zh, name_en, definition, type, unit_label,
-			direction, aggregation, formula, category_sets, baseline_value, baseline_date, baseline_source, data_source, frequency, position, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id`,
-			in.Code, in.FrameworkCode, in.ElementCode, in.NameZH, in.NameEN, in.Definition, in.Type, in.UnitLabel, in.Direction, in.Aggregation,
-			in.Formula, strings.Join(in.CategorySets, ","), in.BaselineValue, in.BaselineDate, in.BaselineSource, in.DataSource, in.Frequency, in.Position, now).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO indicators (code, framework_code, element_code, name_zh, name_en, definition_zh, definition_en, type,
+			unit_label_zh, unit_label_en, direction, aggregation, formula, category_sets, baseline_value, baseline_date, baseline_source_zh, baseline_source_en,
+			data_source_zh, data_source_en, frequency, position, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) RETURNING id`,
+			in.Code, in.FrameworkCode, in.ElementCode, in.NameZH, in.NameEN, in.DefinitionZH, in.DefinitionEN, in.Type, in.UnitLabelZH, in.UnitLabelEN,
+			in.Direction, in.Aggregation, in.Formula, strings.Join(in.CategorySets, ","), in.BaselineValue, in.BaselineDate, in.BaselineSourceZH, in.BaselineSourceEN,
+			in.DataSourceZH, in.DataSourceEN, in.Frequency, in.Position, now).Scan(&id)
 		if store.IsUnique(err) {
 			return valid.New("code", "unique", in.Code)
 		}
@@ -278,11 +307,13 @@ func (s *Service) UpdateIndicator(ctx context.Context, a access.Actor, id int64,
 		if err := s.checkIndicatorRefs(ctx, tx, a, in); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE indicators SET code = $1, framework_code = $2, element_code = $3, name_zh = $4, name_en = $5, definition = $6,
-			type = $7, unit_label = $8, direction = $9, aggregation = $10, formula = $11, category_sets = $12, baseline_value = $13, baseline_date = $14,
-			baseline_source = $15, data_source = $16, frequency = $17, position = $18, updated_at = $19 WHERE id = $20`,
-			in.Code, in.FrameworkCode, in.ElementCode, in.NameZH, in.NameEN, in.Definition, in.Type, in.UnitLabel, in.Direction, in.Aggregation,
-			in.Formula, strings.Join(in.CategorySets, ","), in.BaselineValue, in.BaselineDate, in.BaselineSource, in.DataSource, in.Frequency, in.Position, store.Now(), id)
+		_, err := tx.ExecContext(ctx, `UPDATE indicators SET code = $1, framework_code = $2, element_code = $3, name_zh = $4, name_en = $5, definition_zh = $6,
+			definition_en = $7, type = $8, unit_label_zh = $9, unit_label_en = $10, direction = $11, aggregation = $12, formula = $13, category_sets = $14,
+			baseline_value = $15, baseline_date = $16, baseline_source_zh = $17, baseline_source_en = $18, data_source_zh = $19, data_source_en = $20,
+			frequency = $21, position = $22, updated_at = $23 WHERE id = $24`,
+			in.Code, in.FrameworkCode, in.ElementCode, in.NameZH, in.NameEN, in.DefinitionZH, in.DefinitionEN, in.Type, in.UnitLabelZH, in.UnitLabelEN,
+			in.Direction, in.Aggregation, in.Formula, strings.Join(in.CategorySets, ","), in.BaselineValue, in.BaselineDate, in.BaselineSourceZH, in.BaselineSourceEN,
+			in.DataSourceZH, in.DataSourceEN, in.Frequency, in.Position, store.Now(), id)
 		if store.IsUnique(err) {
 			return valid.New("code", "unique", in.Code)
 		}

@@ -640,10 +640,12 @@ func (h *resultsWeb) indicatorFormData(r *http.Request, a access.Actor, framewor
 func resIndicatorInputFromForm(r *http.Request) (results.IndicatorInput, valid.Errors) {
 	var es valid.Errors
 	in := results.IndicatorInput{Code: r.PostFormValue("code"), FrameworkCode: r.PostFormValue("framework_code"), ElementCode: r.PostFormValue("element_code"),
-		NameZH: r.PostFormValue("name_zh"), NameEN: r.PostFormValue("name_en"), Definition: r.PostFormValue("definition"), Type: r.PostFormValue("type"),
-		UnitLabel: r.PostFormValue("unit_label"), Direction: r.PostFormValue("direction"), Aggregation: r.PostFormValue("aggregation"),
+		NameZH: r.PostFormValue("name_zh"), NameEN: r.PostFormValue("name_en"), DefinitionZH: r.PostFormValue("definition_zh"),
+		DefinitionEN: r.PostFormValue("definition_en"), Type: r.PostFormValue("type"), UnitLabelZH: r.PostFormValue("unit_label_zh"),
+		UnitLabelEN: r.PostFormValue("unit_label_en"), Direction: r.PostFormValue("direction"), Aggregation: r.PostFormValue("aggregation"),
 		Formula: r.PostFormValue("formula"), CategorySets: r.PostForm["category_sets"], BaselineDate: r.PostFormValue("baseline_date"),
-		BaselineSource: r.PostFormValue("baseline_source"), DataSource: r.PostFormValue("data_source"), Frequency: r.PostFormValue("frequency")}
+		BaselineSourceZH: r.PostFormValue("baseline_source_zh"), BaselineSourceEN: r.PostFormValue("baseline_source_en"),
+		DataSourceZH: r.PostFormValue("data_source_zh"), DataSourceEN: r.PostFormValue("data_source_en"), Frequency: r.PostFormValue("frequency")}
 	if in.CategorySets == nil {
 		in.CategorySets = []string{}
 	}

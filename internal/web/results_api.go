@@ -78,9 +78,10 @@ func (h *resultsWeb) apiIndicatorUpdate(w http.ResponseWriter, r *http.Request, 
 	}
 	// PATCH: absent fields keep their current values.
 	in := results.IndicatorInput{Code: cur.Code, FrameworkCode: cur.FrameworkCode, ElementCode: cur.ElementCode, NameZH: cur.NameZH, NameEN: cur.NameEN,
-		Definition: cur.Definition, Type: cur.Type, UnitLabel: cur.UnitLabel, Direction: cur.Direction, Aggregation: cur.Aggregation, Formula: cur.Formula,
-		CategorySets: cur.CategorySets, BaselineValue: cur.BaselineValue, BaselineDate: cur.BaselineDate, BaselineSource: cur.BaselineSource,
-		DataSource: cur.DataSource, Frequency: cur.Frequency, Position: cur.Position}
+		DefinitionZH: cur.DefinitionZH, DefinitionEN: cur.DefinitionEN, Type: cur.Type, UnitLabelZH: cur.UnitLabelZH, UnitLabelEN: cur.UnitLabelEN,
+		Direction: cur.Direction, Aggregation: cur.Aggregation, Formula: cur.Formula, CategorySets: cur.CategorySets, BaselineValue: cur.BaselineValue,
+		BaselineDate: cur.BaselineDate, BaselineSourceZH: cur.BaselineSourceZH, BaselineSourceEN: cur.BaselineSourceEN,
+		DataSourceZH: cur.DataSourceZH, DataSourceEN: cur.DataSourceEN, Frequency: cur.Frequency, Position: cur.Position}
 	if err := decode(r, &in); err != nil {
 		return err
 	}

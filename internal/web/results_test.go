@@ -78,7 +78,9 @@ func resSetup(t *testing.T, db *store.DB) resFixture {
 	// The indicator with a sex disaggregation, through the page: first with a missing name.
 	form := url.Values{"framework_code": {"FXLF"}, "element_code": {"O1.1"}, "code": {"DM"}, "name_zh": {"决策者"}, "name_en": {""},
 		"type": {"count"}, "aggregation": {"sum"}, "direction": {"up"}, "frequency": {"month"}, "category_sets": {"sex"},
-		"target_value": {"350"}, "unit_id": {itoa(x.net.National.ID)}}
+		"target_value": {"350"}, "unit_id": {itoa(x.net.National.ID)}, "definition_zh": {"担任决策职务、了解该问题的人"},
+		"definition_en": {"People in decision-making posts made aware"}, "unit_label_zh": {"人"}, "unit_label_en": {"persons"},
+		"data_source_zh": {"进度报告"}, "data_source_en": {"Progress reports"}}
 	r = x.nat.postForm(t, "/results/indicators?lang=en", form)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="err-name_en"`) || !strings.Contains(r.Body, "Name (English) is required.") ||
 		!strings.Contains(r.Body, `value="决策者"`) {
@@ -99,6 +101,28 @@ func resSetup(t *testing.T, db *store.DB) resFixture {
 	}
 	if x.dm, err = svc.IndicatorByCode(ctx, access.System, "DM"); err != nil || len(x.dm.CategorySets) != 1 || x.dm.CategorySets[0] != "sex" {
 		t.Fatalf("DM as stored: %+v %v", x.dm, err)
+	}
+	// Its texts read in the page's language, each in its own box of the form.
+	for lang, want := range map[string][]string{"zh": {"担任决策职务、了解该问题的人", "(人)", "进度报告"}, "en": {"People in decision-making posts made aware", "(persons)", "Progress reports"}} {
+		r = x.nat.get(t, "/results/indicators/"+itoa(x.dm.ID)+"?lang="+lang)
+		facts := r.Body[strings.Index(r.Body, `id="indicator-facts"`):]
+		facts = facts[:strings.Index(facts, "</dl>")]
+		for _, w := range want {
+			if !strings.Contains(facts, w) {
+				t.Errorf("indicator page in %s: %q not among its facts\n%s", lang, w, facts)
+			}
+		}
+		if !strings.Contains(r.Body, `name="definition_zh" rows="3" lang="zh-CN">担任决策职务、了解该问题的人</textarea>`) ||
+			!strings.Contains(r.Body, `name="unit_label_en" value="persons"`) {
+			t.Errorf("indicator form in %s does not hold each language's text in its own box\n%s", lang, fxSnippet(r.Body))
+		}
+	}
+	// An API edit of the English definition leaves the Chinese one.
+	if r := x.natAPI.sendJSON(t, http.MethodPatch, "/api/v1/indicators/"+itoa(x.dm.ID), map[string]any{"definition_en": "Decision makers aware"}); r.Status != http.StatusOK {
+		t.Fatalf("patch the English definition: status %d\n%s", r.Status, fxSnippet(r.Body))
+	}
+	if got, err := svc.IndicatorByCode(ctx, access.System, "DM"); err != nil || got.DefinitionEN != "Decision makers aware" || got.DefinitionZH != "担任决策职务、了解该问题的人" {
+		t.Errorf("after the patch: zh %q, en %q (%v)", got.DefinitionZH, got.DefinitionEN, err)
 	}
 	// The second through the API.
 	r = x.natAPI.sendJSON(t, http.MethodPost, "/api/v1/indicators", map[string]any{"code": "TCH", "framework_code": "FXLF", "element_code": "O1.1",
