@@ -835,6 +835,26 @@ func TestServicesStoredAsGiven(t *testing.T) {
 				t.Errorf("deferAt %d: stored\n%s\nwant\n%s", deferAt, got, want)
 			}
 		}
+		// The card's list names the agency in the reader's language, then the provider as written.
+		list, err := w.svc.Services(ctx, sys, a.ID)
+		if err != nil || len(list) != 4 || list[1].PartnerID != p.ID {
+			t.Fatalf("card's services: %+v %v", list, err)
+		}
+		for lang, want := range map[string]string{"zh": "法律援助中心 · Lawyer Wang", "en": "Legal Aid Centre · Lawyer Wang"} {
+			if got := list[1].GivenBy(lang); got != want {
+				t.Errorf("given by, in %s: %q, want %q", lang, got, want)
+			}
+		}
+		for _, tc := range []struct{ provider, lang, want string }{{"法律援助中心", "en", "Legal Aid Centre"}, {"", "zh", "法律援助中心"}, {"Lawyer Li", "en", "Legal Aid Centre · Lawyer Li"}} {
+			r := list[1]
+			r.Provider = tc.provider
+			if got := r.GivenBy(tc.lang); got != tc.want {
+				t.Errorf("provider %q in %s: %q, want %q", tc.provider, tc.lang, got, tc.want)
+			}
+		}
+		if got := list[3].GivenBy("en"); got != "" || list[3].Type != "counselling" {
+			t.Errorf("a service with neither agency nor provider: %q", got)
+		}
 		for card, want := range map[int64]string{a.ID: "2011-03-04", b.ID: "2011-05-06"} {
 			c, err := w.svc.Card(ctx, sys, card)
 			if err != nil || c.LastActive != want {

@@ -166,12 +166,30 @@ type ServiceRecord struct {
 	Type       string `json:"type"`
 	Date       string `json:"date"`
 	Provider   string `json:"provider"`
-	SessionID  int64  `json:"session_id,omitempty"`
-	Note       string `json:"note"`
+	// The partner agency that gave the service, if one did.
+	PartnerID     int64  `json:"partner_id,omitempty"`
+	PartnerNameZH string `json:"partner_name_zh,omitempty"`
+	PartnerNameEN string `json:"partner_name_en,omitempty"`
+	SessionID     int64  `json:"session_id,omitempty"`
+	Note          string `json:"note"`
 }
 
 // SiteName is the site's name in lang.
 func (r ServiceRecord) SiteName(lang string) string { return pick(lang, r.SiteNameZH, r.SiteNameEN) }
+
+// GivenBy says who gave the service in lang: the partner agency by its name in lang, then the
+// provider as written, unless it only repeats the agency's name in either language.
+func (r ServiceRecord) GivenBy(lang string) string {
+	agency := pick(lang, r.PartnerNameZH, r.PartnerNameEN)
+	switch p := strings.TrimSpace(r.Provider); {
+	case agency == "":
+		return p
+	case p == "" || p == r.PartnerNameZH || p == r.PartnerNameEN:
+		return agency
+	default:
+		return agency + " · " + p
+	}
+}
 
 // AddService records one service to one card.
 func (s *Service) AddService(ctx context.Context, a access.Actor, in ServiceInput) (ServiceRecord, error) {
@@ -586,12 +604,14 @@ func (s *Service) AddSession(ctx context.Context, a access.Actor, in SessionInpu
 	return out, err
 }
 
-const serviceCols = `s.id, s.card_id, c.number, s.site_id, u.name_zh, u.name_en, s.type, s.served_on, s.provider, COALESCE(s.session_id, 0), s.note`
-const serviceFrom = ` FROM services s JOIN cards c ON c.id = s.card_id JOIN org_units u ON u.id = s.site_id`
+const serviceCols = `s.id, s.card_id, c.number, s.site_id, u.name_zh, u.name_en, s.type, s.served_on, s.provider,
+	COALESCE(s.partner_id, 0), COALESCE(p.name_zh, ''), COALESCE(p.name_en, ''), COALESCE(s.session_id, 0), s.note`
+const serviceFrom = ` FROM services s JOIN cards c ON c.id = s.card_id JOIN org_units u ON u.id = s.site_id LEFT JOIN partners p ON p.id = s.partner_id`
 
 func scanService(sc interface{ Scan(...any) error }) (ServiceRecord, error) {
 	var r ServiceRecord
-	err := sc.Scan(&r.ID, &r.CardID, &r.Card, &r.SiteID, &r.SiteNameZH, &r.SiteNameEN, &r.Type, &r.Date, &r.Provider, &r.SessionID, &r.Note)
+	err := sc.Scan(&r.ID, &r.CardID, &r.Card, &r.SiteID, &r.SiteNameZH, &r.SiteNameEN, &r.Type, &r.Date, &r.Provider, &r.PartnerID, &r.PartnerNameZH, &r.PartnerNameEN,
+		&r.SessionID, &r.Note)
 	return r, err
 }
 
