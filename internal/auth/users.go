@@ -149,11 +149,7 @@ func checkAccount(es *valid.Errors, displayName string, role access.Role, unitID
 		es.MaxLen("display_name", displayName, MaxDisplayName)
 	}
 	if !role.Valid() {
-		var names []string
-		for _, r := range access.Roles {
-			names = append(names, string(r))
-		}
-		es.Add("role", "one_of", strings.Join(names, ", "))
+		es.Add("role", "one_of", strings.Join(roleNames(), ", "))
 	}
 	if unitCode != "" {
 		es.MaxLen("unit_code", unitCode, MaxUnitCode)
@@ -517,25 +513,10 @@ func (s *Service) SetActive(ctx context.Context, a access.Actor, userID int64, a
 	})
 }
 
-// Users lists the accounts in the actor's scope.
+// Users lists every account in the actor's scope, by username.
 func (s *Service) Users(ctx context.Context, a access.Actor) ([]User, error) {
-	if err := a.Require(access.ManageUsers); err != nil {
-		return nil, err
-	}
-	rows, err := s.db.R.QueryContext(ctx, "SELECT "+userCols+" FROM users us JOIN org_units un ON un.id = us.unit_id WHERE un.path LIKE $1 ORDER BY us.username", a.PathPattern())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	list, _, err := s.FindUsers(ctx, a, UserQuery{})
+	return list, err
 }
 
 // Login checks a username and password. Failures count towards lock-out; a locked account

@@ -77,6 +77,16 @@ type usersData struct {
 	Users []userRow
 	Roles []access.Role
 	Units []org.Unit // upper-level units offered as codes while typing; any unit in scope may be typed
+	// The list's search, its page, and what the search got wrong.
+	Filter       userFilter
+	Statuses     []string
+	Pager        pager
+	FilterErrors valid.Errors
+}
+
+// userFilter is the account list's search as the page's query gives it.
+type userFilter struct {
+	Text, Role, Unit, Status string
 }
 
 // userRow is one account as the list shows it.
@@ -103,11 +113,15 @@ func (s *Server) userUnitChoices(r *http.Request, a access.Actor) ([]org.Unit, e
 }
 
 func (s *Server) usersData(r *http.Request, a access.Actor) (usersData, error) {
-	users, err := s.auth.Users(r.Context(), a)
-	if err != nil {
+	q := r.URL.Query()
+	d := usersData{Roles: access.Roles, Statuses: auth.UserStatuses, Pager: newPager(r, 100),
+		Filter: userFilter{Text: strings.TrimSpace(q.Get("q")), Role: q.Get("role"), Unit: strings.TrimSpace(q.Get("unit")), Status: q.Get("status")}}
+	users, total, err := s.auth.FindUsers(r.Context(), a, auth.UserQuery{Text: d.Filter.Text, Role: access.Role(d.Filter.Role), UnitCode: d.Filter.Unit,
+		Status: d.Filter.Status, Limit: d.Pager.Limit, Offset: d.Pager.Offset})
+	if d.FilterErrors, err = formErrors(err); err != nil {
 		return usersData{}, err
 	}
-	d := usersData{Roles: access.Roles}
+	d.Pager = d.Pager.with(total)
 	now := time.Now()
 	for _, u := range users {
 		d.Users = append(d.Users, userRow{User: u, Locked: u.LockedAt(now)})
@@ -124,7 +138,11 @@ func (s *Server) userList(w http.ResponseWriter, r *http.Request, a access.Actor
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "admin_users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d})
+	status := http.StatusOK
+	if len(d.FilterErrors) > 0 {
+		status = http.StatusBadRequest
+	}
+	s.render(w, r, status, "admin_users", &Page{Title: reqCtx(r).tr.T("users.title"), Data: d})
 }
 
 // formPartner reads the optional partner number: blank is none; anything but a whole number is

@@ -124,6 +124,7 @@ var oneOfLabels = map[string][]string{
 	"by":                {"changeby."},
 	"contributor_level": {"level."},
 	"role":              {"role.", "member_role."},
+	"account_status":    {"users."},
 	"tags":              {"tag."},
 	"sector":            {"sector."},
 	"title":             {"staff_title."},

@@ -1,17 +1,20 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // pager is limit/offset paging shared by pages and the API.
 type pager struct {
 	Limit, Offset, Total int
+	def                  int // the page size the list has unless the query asks another
 }
 
 func newPager(r *http.Request, def int) pager {
-	p := pager{Limit: def}
+	p := pager{Limit: def, def: def}
 	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n > 0 && n <= 1000 {
 		p.Limit = n
 	}
@@ -35,3 +38,16 @@ func (p pager) First() int {
 	return p.Offset + 1
 }
 func (p pager) Last() int { return min(p.Total, p.Offset+p.Limit) }
+
+// href is the list's address (base: its path and query) at offset, keeping a page size the
+// query asked for.
+func (p pager) href(base string, offset int) string {
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	if p.def != 0 && p.Limit != p.def {
+		return fmt.Sprintf("%s%slimit=%d&offset=%d", base, sep, p.Limit, offset)
+	}
+	return fmt.Sprintf("%s%soffset=%d", base, sep, offset)
+}

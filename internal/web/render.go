@@ -129,13 +129,7 @@ var funcs = template.FuncMap{
 	"pagerArgs": func(p *Page, pg pager, base string) pagerArgs { return pagerArgs{Page: p, Pager: pg, Base: base} },
 	"levelKey":  func(l org.Level) string { return l.Key() },
 	"levelNum":  func(l org.Level) int { return int(l) },
-	"withOffset": func(base string, off int) string {
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		return fmt.Sprintf("%s%soffset=%d", base, sep, off)
-	},
+	"pageHref":  func(base string, pg pager, off int) string { return pg.href(base, off) },
 	// hasTag: checked state of a tag box, from the submitted form when there is one.
 	"hasTag": func(p *Page, current []string, tag string) bool {
 		if p.Form != nil {

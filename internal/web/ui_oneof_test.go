@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"ting/internal/access"
+	"ting/internal/auth"
 	"ting/internal/beneficiaries"
 	"ting/internal/org"
 	"ting/internal/plans"
@@ -218,7 +219,8 @@ func TestUIOneOfCodesHaveLabels(t *testing.T) {
 		"results.Sources":                results.Sources,
 		"results.Severities":             results.Severities,
 		"plans.levelCodes()":             contributorLevels,
-		"auth.names":                     roles,
+		"auth.roleNames()":               roles,
+		"auth.UserStatuses":              auth.UserStatuses,
 		"d.Kinds":                        {string(org.UnitsFile), string(org.PartnersFile)},
 		`[]string{"zh", "en"}`:           {"zh", "en"},
 		`"zh, en"`:                       {"zh", "en"},

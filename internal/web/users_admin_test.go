@@ -108,6 +108,21 @@ func TestUserAdminCreateAtSiteByCode(t *testing.T) {
 			!strings.Contains(row, fxHTML(n.Site.NameEN)) {
 			t.Errorf("the user list does not show the caseworker's unit:\n%s", fxSnippet(row))
 		}
+		// The list is searched: by the site's code (its accounts and those below it) and by
+		// name; the paging links keep the search; a code outside the area is named as unknown.
+		found := adm.get(t, "/admin/users?unit="+strings.ToLower(usSite)+"&q=%E6%BB%A8%E6%B9%96&limit=1", "Accept-Language", "en")
+		if rows := regexp.MustCompile(`<tr id="user-\d+">`).FindAllString(found.Body, -1); found.Status != http.StatusOK || len(rows) != 1 ||
+			!strings.Contains(found.Body, `id="user-`+strconv.FormatInt(id, 10)+`"`) {
+			t.Errorf("search by site and name: status %d, rows %v\n%s", found.Status, rows, fxSnippet(found.Body))
+		}
+		all := adm.get(t, "/admin/users?limit=1&status=active", "Accept-Language", "en")
+		if !regexp.MustCompile(`<a rel="next" href="/admin/users\?[^"]*status=active[^"]*&amp;limit=1&amp;offset=1"`).MatchString(all.Body) {
+			t.Errorf("the next-page link loses the search or the page size\n%s", fxSnippet(all.Body))
+		}
+		out := adm.get(t, "/admin/users?unit="+n.AnhuiCity.Code, "Accept-Language", "en")
+		if out.Status != http.StatusBadRequest || strings.Contains(out.Body, `<tr id="user-`) || !strings.Contains(out.Body, "field-error") {
+			t.Errorf("search by a unit of another province: status %d\n%s", out.Status, fxSnippet(out.Body))
+		}
 		// The new account works: the caseworker signs in.
 		app.fxLogin(t, "us_binhu_case", "caseworker-2012")
 
