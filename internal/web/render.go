@@ -129,6 +129,7 @@ var funcs = template.FuncMap{
 	"pagerArgs": func(p *Page, pg pager, base string) pagerArgs { return pagerArgs{Page: p, Pager: pg, Base: base} },
 	"levelKey":  func(l org.Level) string { return l.Key() },
 	"levelNum":  func(l org.Level) int { return int(l) },
+	"static":    func(name string) string { return statics.path(name) },
 	"pageHref":  func(base string, pg pager, off int) string { return pg.href(base, off) },
 	// hasTag: checked state of a tag box, from the submitted form when there is one.
 	"hasTag": func(p *Page, current []string, tag string) bool {
@@ -446,10 +447,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		s.serverError(w, r, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
+	out := buf.Bytes()
+	if p.Actor != nil {
+		out = onceForms(out)
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", p.Lang)
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(out)
 }
 
 func (s *Server) fillPage(r *http.Request, p *Page) {

@@ -273,7 +273,7 @@ func TestResultsEntryProgressAndDrill(t *testing.T) {
 		if got := resCellText(t, r.Body, "progress-row-TCH", "badge no_target"); got != "no target" {
 			t.Errorf("TCH status %q", got)
 		}
-		if !strings.Contains(r.Body, `href="/static/ting.css"`) || !strings.Contains(r.Body, `<svg class="bar"`) {
+		if !strings.Contains(r.Body, `href="/static/ting.css?v=`) || !strings.Contains(r.Body, `<svg class="bar"`) {
 			t.Error("the table has no stylesheet or no progress bar")
 		}
 		if css := x.nat.get(t, "/static/ting.css"); !strings.Contains(css.Body, "@media print") || !strings.Contains(css.Body, "svg.bar .behind") {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -37,15 +36,18 @@ type Server struct {
 	org      *org.Service
 	auth     *auth.Service
 	sessions *scs.SessionManager
-	tmpl     map[string]*template.Template
-	log      *slog.Logger
-	version  string
-	secure   bool
-	mux      *http.ServeMux
-	routes   []route
-	metrics  *metrics
-	today    func() string // nil: the real date
-	keys     *seal.Keyring // seals and opens beneficiaries' personal fields; nil: none can be
+	// submissions makes forms safe to send twice (see once).
+	submissions *auth.Submissions
+	static      *staticFiles
+	tmpl        map[string]*template.Template
+	log         *slog.Logger
+	version     string
+	secure      bool
+	mux         *http.ServeMux
+	routes      []route
+	metrics     *metrics
+	today       func() string // nil: the real date
+	keys        *seal.Keyring // seals and opens beneficiaries' personal fields; nil: none can be
 }
 
 // dateToday is the server's today: the real date, or the day the demonstration is seen as of
@@ -117,7 +119,7 @@ func New(db *store.DB, opt Options) (*Server, error) {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = opt.SecureCookies
 	s := &Server{
-		db: db, org: org.New(db), auth: auth.New(db), sessions: sm, tmpl: tmpl, log: opt.Logger,
+		db: db, org: org.New(db), auth: auth.New(db), sessions: sm, submissions: auth.NewSubmissions(db), static: statics, tmpl: tmpl, log: opt.Logger,
 		version: opt.Version, secure: opt.SecureCookies, mux: http.NewServeMux(), metrics: newMetrics(), today: opt.Today,
 		keys: opt.Keys,
 	}
@@ -141,10 +143,20 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 // Handler returns the whole HTTP stack.
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = http.HandlerFunc(s.route)
+	h = s.once(h)
 	h = s.withActor(h)
 	h = s.sessions.LoadAndSave(h)
 	h = csrf(h)
 	h = s.recoverer(h)
+	// Static files are served outside the sessions: no session to read or write, no cookie.
+	pages := h
+	h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") {
+			s.static.ServeHTTP(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
+	})
 	// Pages and JSON compress several-fold; on a weak rural connection that matters more
 	// than the CPU it costs.
 	h = gzhttp.GzipHandler(h)
@@ -153,8 +165,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) registerRoutes() {
-	static, _ := fs.Sub(staticFS, "static")
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
+	s.mux.Handle("GET /static/", s.static)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	s.handle("GET /healthz", s.healthz)
 
@@ -179,13 +190,6 @@ func (s *Server) registerRoutes() {
 	s.routesCards()
 	s.routesServicesImport()
 	s.routesAPI()
-}
-
-func cacheForever(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		h.ServeHTTP(w, r)
-	})
 }
 
 // csrf refuses cross-origin state-changing browser requests (Go's CrossOriginProtection).
@@ -297,7 +301,14 @@ func (s *Server) page(h func(w http.ResponseWriter, r *http.Request, a access.Ac
 	return func(w http.ResponseWriter, r *http.Request) {
 		rc := reqCtx(r)
 		if rc.actor == nil {
-			http.Redirect(w, r, "/login?next="+urlEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			// A form sent after the session ended leads, after signing in, back to the page the
+			// form was on: its own address may serve no GET.
+			next := r.URL.RequestURI()
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				next = s.formPage(r).RequestURI()
+				s.flash(r, "form.signed_out")
+			}
+			http.Redirect(w, r, "/login?next="+urlEscape(next), http.StatusSeeOther)
 			return
 		}
 		h(w, r, *rc.actor)

@@ -74,7 +74,7 @@ func TestServicesImportPage(t *testing.T) {
 			if r.Status != http.StatusOK {
 				t.Fatalf("%s: page %d\n%s", lang, r.Status, fxSnippet(r.Body))
 			}
-			for _, want := range []string{`id="import-form"`, `action="/services/import"`, `href="/services/import/template.csv"`, `id="column-site_code"`,
+			for _, want := range []string{`id="import-form"`, `action="/services/import?_once=`, `href="/services/import/template.csv"`, `id="column-site_code"`,
 				`<code>site_code</code> <strong class="required">(` + fxHTML(tr.T("svcimport.required")) + `)</strong>`, "服务点代码", `id="type-legal_aid"`, "法律援助", "Legal aid",
 				fxHTML(tr.T("svcimport.title")), fxHTML(tr.T("svcimport.col_partner_code"))} {
 				if !strings.Contains(r.Body, want) {

@@ -1,0 +1,60 @@
+package auth
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"ting/internal/store"
+	"ting/internal/store/storetest"
+)
+
+// TestSubmissions walks a form key through its sendings: the first claims it, a second while
+// it runs is told so, a failed first frees it, a succeeded first leads every later sending to
+// its location, another user's sending is foreign, and a first that died unfinished (the server
+// stopped) is taken over once it is older than Unfinished.
+func TestSubmissions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := NewSubmissions(db)
+		clock := time.Date(2012, 6, 30, 9, 0, 0, 123456000, time.UTC)
+		s.now = func() time.Time { return clock }
+		want := func(what string, key string, user int64, sending Sending, location string) {
+			t.Helper()
+			got, loc, err := s.Claim(ctx, key, user)
+			if err != nil || got != sending || loc != location {
+				t.Errorf("%s: %v %q (%v), want %v %q", what, got, loc, err, sending, location)
+			}
+		}
+		if ValidSubmitKey("x") || ValidSubmitKey("zz"+NewSubmitKey()[2:]) || !ValidSubmitKey(NewSubmitKey()) || NewSubmitKey() == NewSubmitKey() {
+			t.Error("submit keys: shape or freshness wrong")
+		}
+		k := NewSubmitKey()
+		want("first", k, 1, First, "")
+		want("while the first runs", k, 1, Running, "")
+		want("another user", k, 2, Foreign, "")
+		if err := s.Release(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		want("after a failed first", k, 1, First, "")
+		if err := s.Done(ctx, k, "/cards/7"); err != nil {
+			t.Fatal(err)
+		}
+		want("after it succeeded", k, 1, Repeat, "/cards/7")
+		if err := s.Release(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		want("a release does not forget a success", k, 1, Repeat, "/cards/7")
+		if loc, err := s.Where(ctx, k); err != nil || loc != "/cards/7" {
+			t.Errorf("where: %q %v", loc, err)
+		}
+
+		dead := NewSubmitKey()
+		want("first of one that dies", dead, 1, First, "")
+		clock = clock.Add(Unfinished - time.Second)
+		want("not yet abandoned", dead, 1, Running, "")
+		clock = clock.Add(2 * time.Second)
+		want("abandoned, taken over", dead, 1, First, "")
+		want("the take-over runs", dead, 1, Running, "")
+	})
+}
