@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,7 +124,7 @@ func (s *Service) CreateWorkPlan(ctx context.Context, a access.Actor, in WorkPla
 		err := tx.QueryRowContext(ctx, `INSERT INTO work_plans (unit_id, year, title_zh, title_en, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			in.UnitID, in.Year, strings.TrimSpace(in.TitleZH), strings.TrimSpace(in.TitleEN), store.Now()).Scan(&id)
 		if store.IsUnique(err) {
-			return valid.New("year", "unique")
+			return valid.New("year", "unique", strconv.Itoa(in.Year))
 		}
 		if err != nil {
 			return err
@@ -333,7 +334,7 @@ func (s *Service) CreateIntervention(ctx context.Context, a access.Actor, in Int
 			in.WorkPlanID, strings.TrimSpace(in.Code), in.Rules.Format, strings.TrimSpace(in.TitleZH), strings.TrimSpace(in.TitleEN), in.AgencyID,
 			in.Rules.StartOn, in.Rules.EndOn, in.Rules.Budget[0].Currency, budget, in.Rules.AdvanceShare, in.GraceDays, now).Scan(&id)
 		if store.IsUnique(err) {
-			return valid.New("code", "unique")
+			return valid.New("code", "unique", strings.TrimSpace(in.Code))
 		}
 		if err != nil {
 			return err

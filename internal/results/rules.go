@@ -98,7 +98,7 @@ func (s *Service) SaveRule(ctx context.Context, a access.Actor, in RuleInput) (R
 	}
 	var owner string
 	if err := s.db.R.QueryRowContext(ctx, "SELECT framework_code FROM validation_rules WHERE code = $1", strings.TrimSpace(in.Code)).Scan(&owner); err == nil && owner != f.Code {
-		return Rule{}, valid.New("code", "unique")
+		return Rule{}, valid.New("code", "unique", strings.TrimSpace(in.Code))
 	}
 	r := Rule{Code: strings.TrimSpace(in.Code), FrameworkCode: strings.TrimSpace(in.FrameworkCode), NameZH: strings.TrimSpace(in.NameZH),
 		NameEN: strings.TrimSpace(in.NameEN), Expression: parsed.String(), Severity: in.Severity, parsed: parsed}
