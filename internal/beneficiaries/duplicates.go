@@ -92,19 +92,28 @@ func ownCard(x string, n int) string {
 
 // LikelyDuplicates lists the open pairs both of whose cards are the actor's own and live and
 // still share the blind index (a pair found before one card's name or birth was corrected is
-// no longer a likely duplicate), newest first (at most 500).
-func (s *Service) LikelyDuplicates(ctx context.Context, a access.Actor) ([]DuplicatePair, error) {
+// no longer a likely duplicate), newest first, a page at a time (limit 0: all), and how many
+// there are in all.
+func (s *Service) LikelyDuplicates(ctx context.Context, a access.Actor, limit, offset int) ([]DuplicatePair, int, error) {
 	if err := a.Require(access.MergeCards); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT d.card_id, d.other_id, d.found_on FROM card_duplicates d
-		JOIN cards c ON c.id = d.card_id JOIN cards o ON o.id = d.other_id
+	from := ` FROM card_duplicates d JOIN cards c ON c.id = d.card_id JOIN cards o ON o.id = d.other_id
 		WHERE d.status = 'open' AND c.merged_into IS NULL AND o.merged_into IS NULL AND c.anonymised_on = '' AND o.anonymised_on = ''
 			AND c.dup_key = o.dup_key AND c.dup_key <> ''
-			AND `+ownCard("c", 1)+` AND `+ownCard("o", 1)+`
-		ORDER BY d.found_on DESC, d.card_id, d.other_id LIMIT 500`, a.PathPattern())
+			AND ` + ownCard("c", 1) + ` AND ` + ownCard("o", 1)
+	var total int
+	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+from, a.PathPattern()).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	page := ""
+	if limit > 0 {
+		page = fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT d.card_id, d.other_id, d.found_on`+from+`
+		ORDER BY d.found_on DESC, d.card_id, d.other_id`+page, a.PathPattern())
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	type pair struct {
 		one, two int64
@@ -115,13 +124,13 @@ func (s *Service) LikelyDuplicates(ctx context.Context, a access.Actor) ([]Dupli
 		var p pair
 		if err := rows.Scan(&p.one, &p.two, &p.on); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, 0, err
 		}
 		pairs = append(pairs, p)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	// Both cards of every pair are the actor's own (the query says so): read them at once.
 	var ids []int64
@@ -147,13 +156,13 @@ func (s *Service) LikelyDuplicates(ctx context.Context, a access.Actor) ([]Dupli
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := make([]DuplicatePair, 0, len(pairs))
 	for _, p := range pairs {
 		out = append(out, DuplicatePair{Card: cards[p.one], Other: cards[p.two], FoundOn: p.on})
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // MarkDistinct closes an open pair as two people. Both cards must be the actor's own.

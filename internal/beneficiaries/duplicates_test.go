@@ -21,9 +21,16 @@ func TestDuplicatesAcrossAreas(t *testing.T) {
 		national := access.Actor{PublicID: "off-cn", Username: "off-cn", Role: access.NationalOfficer, UnitID: w.cn.ID, UnitPath: w.cn.Path}
 		pairs := func(a access.Actor) []DuplicatePair {
 			t.Helper()
-			p, err := w.svc.LikelyDuplicates(ctx, a)
-			if err != nil {
-				t.Fatal(err)
+			p, total, err := w.svc.LikelyDuplicates(ctx, a, 0, 0)
+			if err != nil || total != len(p) {
+				t.Fatalf("%d pairs of %d (%v)", len(p), total, err)
+			}
+			if len(p) > 1 {
+				// A page of one is the first pair, and the total counts them all.
+				page, all, err := w.svc.LikelyDuplicates(ctx, a, 1, 1)
+				if err != nil || all != len(p) || len(page) != 1 || page[0].Card.ID != p[1].Card.ID || page[0].Other.ID != p[1].Other.ID {
+					t.Errorf("second page of one: %+v of %d (%v), want the second of %d", page, all, err, len(p))
+				}
 			}
 			return p
 		}

@@ -199,30 +199,67 @@ func (s *Service) Referral(ctx context.Context, a access.Actor, id int64) (Refer
 	return s.referral(ctx, s.db.R, a, id)
 }
 
+// ReferralQuery narrows the referrals listed.
+type ReferralQuery struct {
+	CardID int64  // one card's, or all
+	Side   string // "received" (sent to the actor's area from outside it), "sent" (from it), or both
+	Limit  int    // 0: all
+	Offset int
+}
+
+// ReferralSides are the values ReferralQuery.Side takes besides "".
+var ReferralSides = []string{"received", "sent"}
+
 // Referrals lists the referrals sent from or to the actor's subtree (or of one card), newest first.
 func (s *Service) Referrals(ctx context.Context, a access.Actor, cardID int64) ([]Referral, error) {
+	list, _, err := s.FindReferrals(ctx, a, ReferralQuery{CardID: cardID})
+	return list, err
+}
+
+// FindReferrals lists the referrals of q sent from or to the actor's subtree, newest first, and
+// how many there are in all.
+func (s *Service) FindReferrals(ctx context.Context, a access.Actor, q ReferralQuery) ([]Referral, int, error) {
 	if err := a.Require(access.ViewCards); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	where, args := ` WHERE (fu.path LIKE $1 OR tu.path LIKE $1)`, []any{a.PathPattern()}
-	if cardID != 0 {
-		where += ` AND r.card_id = $2`
-		args = append(args, cardID)
+	switch q.Side {
+	case "received": // as Referral.Incoming
+		where += ` AND tu.path LIKE $1 AND fu.path NOT LIKE $1`
+	case "sent":
+		where += ` AND fu.path LIKE $1`
+	case "":
+	default:
+		var es valid.Errors
+		es.OneOf("side", q.Side, ReferralSides)
+		return nil, 0, es
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+referralCols+referralFrom+where+` ORDER BY r.id DESC LIMIT 500`, args...)
+	if q.CardID != 0 {
+		where += ` AND r.card_id = $2`
+		args = append(args, q.CardID)
+	}
+	var total int
+	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+referralFrom+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	page := ""
+	if q.Limit > 0 {
+		page = fmt.Sprintf(" LIMIT %d OFFSET %d", q.Limit, max(q.Offset, 0))
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+referralCols+referralFrom+where+` ORDER BY r.id DESC`+page, args...)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []Referral
 	for rows.Next() {
 		r, err := scanReferral(rows, a)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
 }
 
 // next are the statuses a referral may move to from each status.

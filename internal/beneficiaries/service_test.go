@@ -341,6 +341,35 @@ func TestReferralsNeedConsent(t *testing.T) {
 		if out, err := w.svc.Referrals(ctx, w.officerAH, 0); err != nil || len(out) != 2 || out[1].ID != r.ID || out[1].Closed || out[1].Card != c.Number || out[1].Reason == "" {
 			t.Errorf("sending side's referrals after the rejection: %+v %v", out, err)
 		}
+		// Each side's list, a page at a time: Jiangsu received both, sent none; Anhui sent both.
+		for _, tc := range []struct {
+			what  string
+			a     access.Actor
+			q     ReferralQuery
+			total int
+			ids   []int64
+		}{
+			{"Jiangsu received, first page of one", w.caseJS, ReferralQuery{Side: "received", Limit: 1}, 2, []int64{r2.ID}},
+			{"Jiangsu received, second page", w.caseJS, ReferralQuery{Side: "received", Limit: 1, Offset: 1}, 2, []int64{r.ID}},
+			{"Jiangsu sent", w.caseJS, ReferralQuery{Side: "sent"}, 0, nil},
+			{"Anhui sent", w.officerAH, ReferralQuery{Side: "sent"}, 2, []int64{r2.ID, r.ID}},
+			{"Anhui received", w.officerAH, ReferralQuery{Side: "received"}, 0, nil},
+		} {
+			list, total, err := w.svc.FindReferrals(ctx, tc.a, tc.q)
+			var ids []int64
+			for _, x := range list {
+				ids = append(ids, x.ID)
+				if x.Incoming != (tc.q.Side == "received") {
+					t.Errorf("%s: referral %d listed with incoming %v", tc.what, x.ID, x.Incoming)
+				}
+			}
+			if err != nil || total != tc.total || fmt.Sprint(ids) != fmt.Sprint(tc.ids) {
+				t.Errorf("%s: %v of %d (%v), want %v of %d", tc.what, ids, total, err, tc.ids, tc.total)
+			}
+		}
+		if _, _, err := w.svc.FindReferrals(ctx, w.caseJS, ReferralQuery{Side: "both"}); err == nil {
+			t.Error("an unknown side was taken")
+		}
 		// A third province sees neither the card nor the referrals.
 		if list, err := w.svc.Referrals(ctx, access.Actor{Role: access.ProvincialOfficer, UnitPath: "/999/"}, 0); err != nil || len(list) != 0 {
 			t.Errorf("outsider sees %d referrals (%v)", len(list), err)

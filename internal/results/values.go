@@ -848,12 +848,18 @@ type Value struct {
 // only) whose periods end within a period (as figures count them), every combination, with
 // their provenance: the records behind a figure.
 func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit, p Period, lang string, own bool) ([]Value, error) {
+	vals, _, err := s.ValuesPage(ctx, a, indicatorID, unit, p, lang, own, 0, 0)
+	return vals, err
+}
+
+// ValuesPage is Values a page at a time (limit 0: all), with how many there are in all.
+func (s *Service) ValuesPage(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit, p Period, lang string, own bool, limit, offset int) ([]Value, int, error) {
 	ind, err := s.Indicator(ctx, a, indicatorID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if !a.Sees(unit.Path) {
-		return nil, fmt.Errorf("unit %d: %w", unit.ID, store.ErrNotFound)
+		return nil, 0, fmt.Errorf("unit %d: %w", unit.ID, store.ErrNotFound)
 	}
 	// A formula's records are those of the indicators it reads.
 	ids := []any{indicatorID}
@@ -867,7 +873,7 @@ func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64,
 			}
 		}
 		if len(ids) == 0 {
-			return nil, nil
+			return nil, 0, nil
 		}
 	}
 	pattern := unit.Path + "%"
@@ -881,13 +887,22 @@ func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64,
 		}
 		fmt.Fprintf(&in, "$%d", i+4)
 	}
+	from := ` FROM data_values v JOIN org_units u ON u.id = v.unit_id JOIN indicators i ON i.id = v.indicator_id
+		WHERE u.path LIKE $1 AND ` + endsIn("v", 2, 3) + ` AND v.indicator_id IN (` + in.String() + `)`
+	args := append([]any{pattern, p.Start, p.End}, ids...)
+	var total int
+	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	page := ""
+	if limit > 0 {
+		page = fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
+	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT v.id, i.code, v.unit_id, u.code, u.name_zh, u.name_en, v.period, v.combo, v.value, v.text_value, v.comment,
-		v.source, v.source_ref, v.legacy, v.entered_by, v.entered_at
-		FROM data_values v JOIN org_units u ON u.id = v.unit_id JOIN indicators i ON i.id = v.indicator_id
-		WHERE u.path LIKE $1 AND `+endsIn("v", 2, 3)+` AND v.indicator_id IN (`+in.String()+`)
-		ORDER BY u.path, v.period_start, i.code, v.combo`, append([]any{pattern, p.Start, p.End}, ids...)...)
+		v.source, v.source_ref, v.legacy, v.entered_by, v.entered_at`+from+`
+		ORDER BY u.path, v.period_start, i.code, v.combo, v.id`+page, args...)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []Value
@@ -896,7 +911,7 @@ func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64,
 		var zh, en string
 		var val sql.NullFloat64
 		if err := rows.Scan(&v.ID, &v.Indicator, &v.UnitID, &v.UnitCode, &zh, &en, &v.Period, &v.Combo, &val, &v.Text, &v.Comment, &v.Source, &v.SourceRef, &v.Legacy, &v.EnteredBy, &v.EnteredAt); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		v.UnitName = pickLang(lang, zh, en)
 		if val.Valid {
@@ -905,5 +920,5 @@ func (s *Service) Values(ctx context.Context, a access.Actor, indicatorID int64,
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
 }

@@ -508,6 +508,7 @@ func (h *cardsWeb) merge(w http.ResponseWriter, r *http.Request, a access.Actor)
 type duplicatesData struct {
 	Pairs []beneficiaries.DuplicatePair
 	Err   string
+	Pager pager
 }
 
 // duplicates lists the open pairs of likely duplicates both of whose cards are the reader's,
@@ -517,13 +518,14 @@ func (h *cardsWeb) duplicates(w http.ResponseWriter, r *http.Request, a access.A
 }
 
 func (h *cardsWeb) duplicatesPage(w http.ResponseWriter, r *http.Request, a access.Actor, status int, msg string) {
-	pairs, err := h.svc.LikelyDuplicates(r.Context(), a)
+	pg := newPager(r, 50)
+	pairs, total, err := h.svc.LikelyDuplicates(r.Context(), a, pg.Limit, pg.Offset)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	tr := reqCtx(r).tr
-	h.render(w, r, status, "cards_duplicates", &Page{Title: tr.T("dup.title"), Data: duplicatesData{Pairs: pairs, Err: msg}})
+	h.render(w, r, status, "cards_duplicates", &Page{Title: tr.T("dup.title"), Data: duplicatesData{Pairs: pairs, Err: msg, Pager: pg.with(total)}})
 }
 
 // distinct marks a pair as two people.
@@ -816,9 +818,10 @@ func (h *cardsWeb) sessionCreate(w http.ResponseWriter, r *http.Request, a acces
 // ---- /referrals ----
 
 type referralsData struct {
-	Received, Sent []beneficiaries.Referral
-	CanRefer       bool
-	F              ivForm
+	Received, Sent           []beneficiaries.Referral
+	ReceivedPager, SentPager pager
+	CanRefer                 bool
+	F                        ivForm
 }
 
 // Next lists the statuses the reader may move a referral to.
@@ -839,17 +842,19 @@ func (d referralsData) Next(r beneficiaries.Referral) []string {
 }
 
 func (h *cardsWeb) referralsData(r *http.Request, a access.Actor) (referralsData, error) {
-	d := referralsData{CanRefer: a.Can(access.Refer)}
-	all, err := h.svc.Referrals(r.Context(), a, 0)
-	if err != nil {
-		return d, err
-	}
-	for _, x := range all {
-		if x.Incoming {
-			d.Received = append(d.Received, x)
-		} else {
-			d.Sent = append(d.Sent, x)
+	// Each list is read a page at a time, each with its own offset, so neither grows with the
+	// years of referrals behind it.
+	d := referralsData{CanRefer: a.Can(access.Refer), ReceivedPager: newPagerAt(r, 50, "received_offset"), SentPager: newPagerAt(r, 50, "sent_offset")}
+	for _, side := range []struct {
+		name  string
+		list  *[]beneficiaries.Referral
+		pager *pager
+	}{{"received", &d.Received, &d.ReceivedPager}, {"sent", &d.Sent, &d.SentPager}} {
+		list, total, err := h.svc.FindReferrals(r.Context(), a, beneficiaries.ReferralQuery{Side: side.name, Limit: side.pager.Limit, Offset: side.pager.Offset})
+		if err != nil {
+			return d, err
 		}
+		*side.list, *side.pager = list, side.pager.with(total)
 	}
 	return d, nil
 }

@@ -173,11 +173,12 @@ func (h *cardsWeb) apiMerge(w http.ResponseWriter, r *http.Request, a access.Act
 }
 
 func (h *cardsWeb) apiDuplicates(w http.ResponseWriter, r *http.Request, a access.Actor) error {
-	pairs, err := h.svc.LikelyDuplicates(r.Context(), a)
+	pg := newPager(r, 500)
+	pairs, total, err := h.svc.LikelyDuplicates(r.Context(), a, pg.Limit, pg.Offset)
 	if err != nil {
 		return err
 	}
-	writeAll(w, pairs)
+	writeJSON(w, http.StatusOK, newList(pairs, total, pg))
 	return nil
 }
 
@@ -315,11 +316,12 @@ func (h *cardsWeb) apiReferrals(w http.ResponseWriter, r *http.Request, a access
 			return err
 		}
 	}
-	rs, err := h.svc.Referrals(r.Context(), a, card)
+	pg := newPager(r, 500)
+	rs, total, err := h.svc.FindReferrals(r.Context(), a, beneficiaries.ReferralQuery{CardID: card, Side: r.URL.Query().Get("side"), Limit: pg.Limit, Offset: pg.Offset})
 	if err != nil {
 		return err
 	}
-	writeAll(w, rs)
+	writeJSON(w, http.StatusOK, newList(rs, total, pg))
 	return nil
 }
 

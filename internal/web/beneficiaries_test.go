@@ -331,6 +331,14 @@ func TestReferralsNeedConsent(t *testing.T) {
 		// Jiangsu's caseworker receives it (and now sees the card it must serve) and accepts it.
 		r = x.jsCase.get(t, "/referrals?lang=en")
 		pwWant(t, "received referrals", r, http.StatusOK, `id="referrals-received"`, `id="referral-`+itoa(ref.ID)+`"`, `id="respond-`+itoa(ref.ID)+`"`, "FXAH34-HF-FD-01-000001")
+		// Each list has its own offset: past the one received referral, the received list is
+		// empty; the sent list, paged apart, is not moved.
+		if r := x.jsCase.get(t, "/referrals?received_offset=1"); !strings.Contains(r.Body, `id="no-received"`) || strings.Contains(r.Body, `id="referral-`+itoa(ref.ID)+`"`) {
+			t.Errorf("received list past its one referral still shows it\n%s", fxSnippet(r.Body))
+		}
+		if r := x.ahCase.get(t, "/referrals?received_offset=1"); !strings.Contains(r.Body, `id="referral-`+itoa(ref.ID)+`"`) {
+			t.Errorf("the sent list moved with the received list's offset\n%s", fxSnippet(r.Body))
+		}
 		if r := x.jsCase.get(t, fmt.Sprintf("/cards/%d", id)); r.Status != http.StatusOK {
 			t.Fatalf("the receiving caseworker opens the card: status %d", r.Status)
 		}

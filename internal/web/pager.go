@@ -10,15 +10,20 @@ import (
 // pager is limit/offset paging shared by pages and the API.
 type pager struct {
 	Limit, Offset, Total int
-	def                  int // the page size the list has unless the query asks another
+	def                  int    // the page size the list has unless the query asks another
+	param                string // the query parameter of the offset: "offset" unless a page has two lists
 }
 
-func newPager(r *http.Request, def int) pager {
-	p := pager{Limit: def, def: def}
-	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n > 0 && n <= 1000 {
+func newPager(r *http.Request, def int) pager { return newPagerAt(r, def, "offset") }
+
+// newPagerAt is a pager whose offset is the query parameter param (its size is fixed), for a
+// page that pages two lists apart.
+func newPagerAt(r *http.Request, def int, param string) pager {
+	p := pager{Limit: def, def: def, param: param}
+	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n > 0 && n <= 1000 && param == "offset" {
 		p.Limit = n
 	}
-	if n, err := strconv.Atoi(r.URL.Query().Get("offset")); err == nil && n > 0 {
+	if n, err := strconv.Atoi(r.URL.Query().Get(param)); err == nil && n > 0 {
 		p.Offset = n
 	}
 	return p
@@ -46,8 +51,12 @@ func (p pager) href(base string, offset int) string {
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	if p.def != 0 && p.Limit != p.def {
-		return fmt.Sprintf("%s%slimit=%d&offset=%d", base, sep, p.Limit, offset)
+	param := p.param
+	if param == "" {
+		param = "offset"
 	}
-	return fmt.Sprintf("%s%soffset=%d", base, sep, offset)
+	if p.def != 0 && p.Limit != p.def {
+		return fmt.Sprintf("%s%slimit=%d&%s=%d", base, sep, p.Limit, param, offset)
+	}
+	return fmt.Sprintf("%s%s%s=%d", base, sep, param, offset)
 }

@@ -516,6 +516,8 @@ type resValuesData struct {
 	Back        string // this page, for a deletion to return to
 	Formula     bool   // the records are those of the indicators the formula reads
 	Own         bool   // only the values recorded at the unit itself, not below it
+	Pager       pager
+	PageBase    string // this page without its offset, for the paging links
 }
 
 func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Actor) {
@@ -537,11 +539,17 @@ func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Act
 	}
 	d.PeriodLabel = resPeriodLabel(tr, d.Period)
 	d.Own = r.URL.Query().Get("own") == "1"
-	vals, err := h.svc.Values(ctx, a, ind.ID, d.Unit, d.Period, tr.Lang, d.Own)
+	pg := newPager(r, 100)
+	vals, total, err := h.svc.ValuesPage(ctx, a, ind.ID, d.Unit, d.Period, tr.Lang, d.Own, pg.Limit, pg.Offset)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	d.Pager = pg.with(total)
+	base := r.URL.Query()
+	base.Del("offset")
+	base.Del("limit")
+	d.PageBase = "/results/values?" + base.Encode()
 	ids := make([]string, len(vals))
 	for i, v := range vals {
 		ids[i] = v.EnteredBy

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -308,6 +309,17 @@ func TestResultsEntryProgressAndDrill(t *testing.T) {
 		if r.Status != http.StatusOK || strings.Count(r.Body, `class="source-ref">AP-AH-2011T1<`) != 3 || !strings.Contains(r.Body, "Sex: female") ||
 			!strings.Contains(r.Body, "FX "+x.natUser) || !strings.Contains(r.Body, "progress report") || strings.Contains(r.Body, fxJSCityEN) {
 			t.Fatalf("values page: status %d\n%s", r.Status, r.Body)
+		}
+		// A page at a time: two of the three, then the third, the links keeping the query.
+		valuesQ := url.Values{"indicator": {itoa(dm.ID)}, "unit": {itoa(n.Anhui.ID)}, "period": {"LOP"}, "lang": {"en"}}.Encode()
+		r = x.nat.get(t, "/results/values?limit=2&"+valuesQ)
+		next := regexp.MustCompile(`<a rel="next" href="([^"]+)"`).FindStringSubmatch(r.Body)
+		if strings.Count(r.Body, `<tr id="value-`) != 2 || next == nil || !strings.Contains(r.Body, "1–2 of 3") {
+			t.Fatalf("first page of two values: %d rows, next %v\n%s", strings.Count(r.Body, `<tr id="value-`), next, fxSnippet(r.Body))
+		}
+		r = x.nat.get(t, html.UnescapeString(next[1]))
+		if strings.Count(r.Body, `<tr id="value-`) != 1 || !strings.Contains(r.Body, "3–3 of 3") || !strings.Contains(r.Body, "indicator="+itoa(dm.ID)) {
+			t.Errorf("second page: %d rows\n%s", strings.Count(r.Body, `<tr id="value-`), fxSnippet(r.Body))
 		}
 
 		// CSV with a byte-order mark and the same figures.
