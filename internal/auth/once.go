@@ -36,7 +36,20 @@ const (
 	Running
 	// Foreign: the key is another user's; it protects nothing here.
 	Foreign
+	// Elsewhere: the key's first sending went to another address (an API client reused a key
+	// for another request).
+	Elsewhere
 )
+
+// Outcome is what a key's first sending led to: a page's address, or an API answer.
+type Outcome struct {
+	Location    string
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+func (o Outcome) done() bool { return o.Location != "" || o.Status != 0 }
 
 // Unfinished is how long a first sending may run before its key is taken as abandoned (the
 // server stopped in between) and a new sending may claim it.
@@ -61,50 +74,59 @@ func ValidSubmitKey(k string) bool {
 	return err == nil
 }
 
-// Claim records the sending of key by user and says what it is; for a Repeat it returns the
-// location the first sending led to.
-func (s *Submissions) Claim(ctx context.Context, key string, userID int64) (Sending, string, error) {
+// Claim records the sending of key by user to path and says what it is; for a Repeat it returns
+// what the first sending led to.
+func (s *Submissions) Claim(ctx context.Context, key string, userID int64, path string) (Sending, Outcome, error) {
 	now := s.now().UTC()
-	res, err := s.db.W.ExecContext(ctx, `INSERT INTO form_submissions (submit_key, user_id, location, created_at) VALUES ($1, $2, '', $3)
-		ON CONFLICT (submit_key) DO NOTHING`, key, userID, now)
+	res, err := s.db.W.ExecContext(ctx, `INSERT INTO form_submissions (submit_key, user_id, path, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (submit_key) DO NOTHING`, key, userID, path, now)
 	if err != nil {
-		return 0, "", err
+		return 0, Outcome{}, err
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return 0, "", err
+		return 0, Outcome{}, err
 	} else if n == 1 {
 		if mrand.IntN(256) == 0 {
 			if _, err := s.db.W.ExecContext(ctx, "DELETE FROM form_submissions WHERE created_at < $1", now.Add(-Keep)); err != nil {
-				return 0, "", err
+				return 0, Outcome{}, err
 			}
 		}
-		return First, "", nil
+		return First, Outcome{}, nil
 	}
 	var owner int64
-	var location string
+	var first string
 	var at time.Time
-	err = s.db.W.QueryRowContext(ctx, "SELECT user_id, location, created_at FROM form_submissions WHERE submit_key = $1", key).Scan(&owner, &location, &at)
+	o, err := s.outcome(ctx, key, &owner, &first, &at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// Pruned between the two statements: a week-old key sent again.
-		return s.Claim(ctx, key, userID)
+		return s.Claim(ctx, key, userID, path)
 	case err != nil:
-		return 0, "", err
+		return 0, Outcome{}, err
 	case owner != userID:
-		return Foreign, "", nil
-	case location != "":
-		return Repeat, location, nil
+		return Foreign, Outcome{}, nil
+	case first != path:
+		return Elsewhere, Outcome{}, nil
+	case o.done():
+		return Repeat, o, nil
 	case now.Sub(at) < Unfinished:
-		return Running, "", nil
+		return Running, Outcome{}, nil
 	}
-	res, err = s.db.W.ExecContext(ctx, "UPDATE form_submissions SET created_at = $1 WHERE submit_key = $2 AND location = '' AND created_at = $3", now, key, at)
+	res, err = s.db.W.ExecContext(ctx, "UPDATE form_submissions SET created_at = $1 WHERE submit_key = $2 AND location = '' AND status = 0 AND created_at = $3", now, key, at)
 	if err != nil {
-		return 0, "", err
+		return 0, Outcome{}, err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return Running, "", err
+		return Running, Outcome{}, err
 	}
-	return First, "", nil
+	return First, Outcome{}, nil
+}
+
+func (s *Submissions) outcome(ctx context.Context, key string, owner *int64, path *string, at *time.Time) (Outcome, error) {
+	var o Outcome
+	err := s.db.W.QueryRowContext(ctx, "SELECT user_id, path, created_at, location, status, content_type, body FROM form_submissions WHERE submit_key = $1", key).
+		Scan(owner, path, at, &o.Location, &o.Status, &o.ContentType, &o.Body)
+	return o, err
 }
 
 // Done records where the first sending of key led.
@@ -113,19 +135,27 @@ func (s *Submissions) Done(ctx context.Context, key, location string) error {
 	return err
 }
 
-// Release forgets a first sending that did not succeed (the form came back with its errors),
-// so that sending it again does the work again.
-func (s *Submissions) Release(ctx context.Context, key string) error {
-	_, err := s.db.W.ExecContext(ctx, "DELETE FROM form_submissions WHERE submit_key = $1 AND location = ''", key)
+// Answered records the answer an API request's first sending got, to give again.
+func (s *Submissions) Answered(ctx context.Context, key string, status int, contentType string, body []byte) error {
+	_, err := s.db.W.ExecContext(ctx, "UPDATE form_submissions SET status = $1, content_type = $2, body = $3 WHERE submit_key = $4", status, contentType, body, key)
 	return err
 }
 
-// Where returns the location the first sending of key led to, or "" while it runs.
-func (s *Submissions) Where(ctx context.Context, key string) (string, error) {
-	var location string
-	err := s.db.R.QueryRowContext(ctx, "SELECT location FROM form_submissions WHERE submit_key = $1", key).Scan(&location)
+// Release forgets a first sending that did not succeed (the form came back with its errors),
+// so that sending it again does the work again.
+func (s *Submissions) Release(ctx context.Context, key string) error {
+	_, err := s.db.W.ExecContext(ctx, "DELETE FROM form_submissions WHERE submit_key = $1 AND location = '' AND status = 0", key)
+	return err
+}
+
+// Result returns what the first sending of key led to; it is not done while the first runs.
+func (s *Submissions) Result(ctx context.Context, key string) (Outcome, bool, error) {
+	var owner int64
+	var path string
+	var at time.Time
+	o, err := s.outcome(ctx, key, &owner, &path, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return Outcome{}, false, nil
 	}
-	return location, err
+	return o, o.done(), err
 }

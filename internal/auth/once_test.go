@@ -21,9 +21,9 @@ func TestSubmissions(t *testing.T) {
 		s.now = func() time.Time { return clock }
 		want := func(what string, key string, user int64, sending Sending, location string) {
 			t.Helper()
-			got, loc, err := s.Claim(ctx, key, user)
-			if err != nil || got != sending || loc != location {
-				t.Errorf("%s: %v %q (%v), want %v %q", what, got, loc, err, sending, location)
+			got, out, err := s.Claim(ctx, key, user, "/cards/7/services")
+			if err != nil || got != sending || out.Location != location {
+				t.Errorf("%s: %v %q (%v), want %v %q", what, got, out.Location, err, sending, location)
 			}
 		}
 		if ValidSubmitKey("x") || ValidSubmitKey("zz"+NewSubmitKey()[2:]) || !ValidSubmitKey(NewSubmitKey()) || NewSubmitKey() == NewSubmitKey() {
@@ -45,8 +45,22 @@ func TestSubmissions(t *testing.T) {
 			t.Fatal(err)
 		}
 		want("a release does not forget a success", k, 1, Repeat, "/cards/7")
-		if loc, err := s.Where(ctx, k); err != nil || loc != "/cards/7" {
-			t.Errorf("where: %q %v", loc, err)
+		if out, done, err := s.Result(ctx, k); err != nil || !done || out.Location != "/cards/7" {
+			t.Errorf("result: %+v %v %v", out, done, err)
+		}
+		if got, _, err := s.Claim(ctx, k, 1, "/cards/8/services"); err != nil || got != Elsewhere {
+			t.Errorf("the key sent to another address: %v %v, want Elsewhere", got, err)
+		}
+
+		// An API answer is kept whole and given again.
+		api := NewSubmitKey()
+		want("an API request", api, 1, First, "")
+		if err := s.Answered(ctx, api, 201, "application/json", []byte(`{"id":5}`)); err != nil {
+			t.Fatal(err)
+		}
+		if got, out, err := s.Claim(ctx, api, 1, "/cards/7/services"); err != nil || got != Repeat || out.Status != 201 || out.ContentType != "application/json" ||
+			string(out.Body) != `{"id":5}` {
+			t.Errorf("the API request again: %v %+v %v", got, out, err)
 		}
 
 		dead := NewSubmitKey()

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,11 +39,19 @@ func onceForms(page []byte) []byte {
 	})
 }
 
-// statusRecorder remembers the status a handler answered with.
+// statusRecorder remembers the status a handler answered with and, when keep is set, the
+// body it wrote, up to maxKept bytes.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status   int
+	keep     bool
+	body     bytes.Buffer
+	overflow bool
 }
+
+// maxKept is the largest API answer kept to give again; a longer one is not kept, and a retry
+// does the request again.
+const maxKept = 1 << 20
 
 func (w *statusRecorder) WriteHeader(status int) {
 	if w.status == 0 {
@@ -54,6 +64,13 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	if w.keep && !w.overflow {
+		if w.body.Len()+len(b) > maxKept {
+			w.overflow = true
+		} else {
+			w.body.Write(b)
+		}
+	}
 	return w.ResponseWriter.Write(b)
 }
 
@@ -62,21 +79,50 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // onceWait is how long a repeated sending waits for its first sending to finish.
 var onceWait = 10 * time.Second
 
-// once makes a signed-in user's forms safe to send again. A form sent with a key already used
-// is not done again: the user is led where its first sending led, told that it was saved
-// once; while the first sending still runs, the repeat waits for it. A sending that did not
-// succeed (the form came back with its errors) leaves the key free, so the corrected form
-// goes through.
+// idempotencyKey is the header with which an API client makes a POST safe to send again.
+const idempotencyKey = "Idempotency-Key"
+
+// sendingKey is the key of r's sending: a page form's submit key, or an API client's
+// Idempotency-Key (kept under the user, since clients choose their own), with ok false when r
+// carries none; bad is set when an API key is malformed.
+func sendingKey(r *http.Request, rc *requestContext) (key string, ok, bad bool) {
+	if r.Method != http.MethodPost || rc.actor == nil || rc.actor.UserID == 0 {
+		return "", false, false
+	}
+	if rc.api {
+		k := r.Header.Get(idempotencyKey)
+		if k == "" {
+			return "", false, false
+		}
+		if len(k) > 200 || strings.IndexFunc(k, func(c rune) bool { return c < 0x21 || c > 0x7e }) >= 0 {
+			return "", false, true
+		}
+		return "api:" + strconv.FormatInt(rc.actor.UserID, 10) + ":" + k, true, false
+	}
+	k := r.URL.Query().Get(onceParam)
+	return k, auth.ValidSubmitKey(k), false
+}
+
+// once makes a signed-in user's forms, and an API client's POSTs sent with an Idempotency-Key,
+// safe to send again. A sending whose key was used already is not done again: a page's form
+// leads where its first sending led, saying it was saved once; an API request gets the first
+// answer again (marked Idempotent-Replayed). While the first sending still runs, the repeat
+// waits for it. A sending that did not succeed (the form came back with its errors, the API
+// answered an error) leaves the key free, so the corrected request goes through.
 func (s *Server) once(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := reqCtx(r)
-		key := r.URL.Query().Get(onceParam)
-		if r.Method != http.MethodPost || key == "" || !auth.ValidSubmitKey(key) || rc.actor == nil || rc.api || rc.actor.UserID == 0 {
+		key, ok, bad := sendingKey(r, rc)
+		if bad {
+			s.apiError(w, r, http.StatusBadRequest, "idempotency_key", idempotencyKey, "")
+			return
+		}
+		if !ok {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ctx := r.Context()
-		sending, location, err := s.submissions.Claim(ctx, key, rc.actor.UserID)
+		sending, out, err := s.submissions.Claim(ctx, key, rc.actor.UserID, r.URL.Path)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
@@ -88,38 +134,54 @@ func (s *Server) once(next http.Handler) http.Handler {
 				return
 			case <-time.After(200 * time.Millisecond):
 			}
-			if location, err = s.submissions.Where(ctx, key); err != nil {
+			var done bool
+			if out, done, err = s.submissions.Result(ctx, key); err != nil {
 				s.serverError(w, r, err)
 				return
 			}
-			if location != "" {
+			if done {
 				sending = auth.Repeat
 			}
 		}
-		switch sending {
-		case auth.Foreign:
+		switch {
+		case sending == auth.Foreign:
 			next.ServeHTTP(w, r)
 			return
-		case auth.Repeat:
-			s.flash(r, "form.already_saved")
-			http.Redirect(w, r, location, http.StatusSeeOther)
+		case sending == auth.Elsewhere:
+			s.apiError(w, r, http.StatusUnprocessableEntity, "idempotency_reused", idempotencyKey, "")
 			return
-		case auth.Running:
+		case sending == auth.Repeat && rc.api:
+			w.Header().Set("Content-Type", out.ContentType)
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(out.Status)
+			w.Write(out.Body)
+			return
+		case sending == auth.Repeat:
+			s.flash(r, "form.already_saved")
+			http.Redirect(w, r, out.Location, http.StatusSeeOther)
+			return
+		case sending == auth.Running && rc.api:
+			s.apiError(w, r, http.StatusConflict, "idempotency_running", idempotencyKey, "")
+			return
+		case sending == auth.Running:
 			s.render(w, r, http.StatusConflict, "error", &Page{Title: rc.tr.T("form.being_saved"), Data: "form.being_saved_text"})
 			return
 		}
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := &statusRecorder{ResponseWriter: w, keep: rc.api}
 		next.ServeHTTP(rec, r)
-		if loc := rec.Header().Get("Location"); rec.status == http.StatusSeeOther || rec.status == http.StatusFound {
+		switch loc := rec.Header().Get("Location"); {
+		case rc.api && rec.status >= 200 && rec.status < 300 && !rec.overflow:
+			err = s.submissions.Answered(ctx, key, rec.status, rec.Header().Get("Content-Type"), rec.body.Bytes())
+		case !rc.api && (rec.status == http.StatusSeeOther || rec.status == http.StatusFound):
 			if loc == "" {
 				loc = "/"
 			}
 			err = s.submissions.Done(ctx, key, withoutOnce(loc))
-		} else {
+		default:
 			err = s.submissions.Release(ctx, key)
 		}
 		if err != nil {
-			s.log.Warn("record a form's sending", "err", err)
+			s.log.Warn("record a sending", "err", err)
 		}
 	})
 }

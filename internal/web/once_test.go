@@ -100,7 +100,7 @@ func TestFormSentTwiceIsDoneOnce(t *testing.T) {
 		if err := db.R.QueryRowContext(context.Background(), "SELECT id FROM users WHERE username = 'bn_ah_case'").Scan(&uid); err != nil {
 			t.Fatal(err)
 		}
-		if s, _, err := auth.NewSubmissions(db).Claim(context.Background(), key, uid); err != nil || s != auth.First {
+		if s, _, err := auth.NewSubmissions(db).Claim(context.Background(), key, uid, fmt.Sprintf("/cards/%d/services", card)); err != nil || s != auth.First {
 			t.Fatalf("claim: %v %v", s, err)
 		}
 		r := x.ahCase.postForm(t, fmt.Sprintf("/cards/%d/services?lang=en&_once=%s", card, key), service)
@@ -158,6 +158,52 @@ func TestStaticFilesCached(t *testing.T) {
 		}
 		if !strings.Contains(page.Body, `<link rel="icon" href="data:,">`) {
 			t.Error("the page lets the browser ask for /favicon.ico")
+		}
+	})
+}
+
+// TestAPIIdempotencyKey sends an API POST twice with one Idempotency-Key: one service is
+// recorded and the second answer is the first, marked as given again. A request that failed
+// leaves the key free; a key sent to another address, or malformed, is refused with the rule.
+func TestAPIIdempotencyKey(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		x := bnSetup(t, db)
+		card := x.bnRegister(t, x.ahCase, x.bnPerson(x.village.ID, "李梅", x.bnYearsAgo(15)))
+		// The national administrator's client records services (a caseworker holds no token).
+		api := x.app.fxBearer(t, fxToken(t, db, fxUser(t, db, "bn_admin_api", "national_admin", x.net.National.ID)))
+		path := fmt.Sprintf("/api/v1/cards/%d/services", card)
+		service := map[string]any{"type": "health", "date": x.today, "site_id": x.village.ID}
+		key := "sync-2012-06-30-0001"
+		before := onceServices(t, db, card)
+
+		bad := api.sendJSON(t, http.MethodPost, path, map[string]any{"type": "health", "date": "2099-13-01", "site_id": x.village.ID}, "Idempotency-Key", key)
+		if bad.Status != http.StatusUnprocessableEntity || onceServices(t, db, card) != before {
+			t.Fatalf("a bad date: status %d, %d services", bad.Status, onceServices(t, db, card))
+		}
+		first := api.sendJSON(t, http.MethodPost, path, service, "Idempotency-Key", key)
+		again := api.sendJSON(t, http.MethodPost, path, service, "Idempotency-Key", key)
+		if first.Status != http.StatusCreated || again.Status != first.Status || again.Body != first.Body || again.Header.Get("Idempotent-Replayed") != "true" ||
+			first.Header.Get("Idempotent-Replayed") != "" || onceServices(t, db, card) != before+1 {
+			t.Fatalf("sent twice: %d %q then %d %q (replayed %q), %d services, want %d", first.Status, first.Body, again.Status, again.Body,
+				again.Header.Get("Idempotent-Replayed"), onceServices(t, db, card), before+1)
+		}
+		// Without a key, a POST is done each time, as before.
+		if r := api.sendJSON(t, http.MethodPost, path, service); r.Status != http.StatusCreated || onceServices(t, db, card) != before+2 {
+			t.Errorf("without a key: status %d, %d services", r.Status, onceServices(t, db, card))
+		}
+		// The key sent to another address, and a malformed key, are refused and do nothing.
+		other := fmt.Sprintf("/api/v1/cards/%d/consents", card)
+		if r := api.sendJSON(t, http.MethodPost, other, map[string]any{}, "Idempotency-Key", key, "Accept-Language", "en"); r.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.Body, `"idempotency_reused"`) || !strings.Contains(r.Body, "used for another request") {
+			t.Errorf("the key on another request: status %d %s", r.Status, r.Body)
+		}
+		if r := api.sendJSON(t, http.MethodPost, path, service, "Idempotency-Key", "two words"); r.Status != http.StatusBadRequest ||
+			!strings.Contains(r.Body, `"idempotency_key"`) || onceServices(t, db, card) != before+2 {
+			t.Errorf("a malformed key: status %d %s, %d services", r.Status, r.Body, onceServices(t, db, card))
+		}
+		// Another user's same key is theirs alone: Anhui's officer is answered as itself.
+		if r := x.ahAPI.sendJSON(t, http.MethodPost, path, service, "Idempotency-Key", key); r.Status != http.StatusForbidden || r.Header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("another user's sending of the key: status %d (replayed %q)", r.Status, r.Header.Get("Idempotent-Replayed"))
 		}
 	})
 }
