@@ -36,8 +36,8 @@ const (
 	Running
 	// Foreign: the key is another user's; it protects nothing here.
 	Foreign
-	// Elsewhere: the key's first sending went to another address (an API client reused a key
-	// for another request).
+	// Elsewhere: the key's first sending was another request (another address, or another
+	// body: an API client reused a key).
 	Elsewhere
 )
 
@@ -74,12 +74,12 @@ func ValidSubmitKey(k string) bool {
 	return err == nil
 }
 
-// Claim records the sending of key by user to path and says what it is; for a Repeat it returns
-// what the first sending led to.
-func (s *Submissions) Claim(ctx context.Context, key string, userID int64, path string) (Sending, Outcome, error) {
+// Claim records the sending of key by user to path, with request the hash of what it sends (or
+// ""), and says what it is; for a Repeat it returns what the first sending led to.
+func (s *Submissions) Claim(ctx context.Context, key string, userID int64, path, request string) (Sending, Outcome, error) {
 	now := s.now().UTC()
-	res, err := s.db.W.ExecContext(ctx, `INSERT INTO form_submissions (submit_key, user_id, path, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (submit_key) DO NOTHING`, key, userID, path, now)
+	res, err := s.db.W.ExecContext(ctx, `INSERT INTO form_submissions (submit_key, user_id, path, request, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (submit_key) DO NOTHING`, key, userID, path, request, now)
 	if err != nil {
 		return 0, Outcome{}, err
 	}
@@ -94,18 +94,18 @@ func (s *Submissions) Claim(ctx context.Context, key string, userID int64, path 
 		return First, Outcome{}, nil
 	}
 	var owner int64
-	var first string
+	var first, firstRequest string
 	var at time.Time
-	o, err := s.outcome(ctx, key, &owner, &first, &at)
+	o, err := s.outcome(ctx, key, &owner, &first, &firstRequest, &at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		// Pruned between the two statements: a week-old key sent again.
-		return s.Claim(ctx, key, userID, path)
+		// Released or pruned between the two statements: claim it afresh.
+		return s.Claim(ctx, key, userID, path, request)
 	case err != nil:
 		return 0, Outcome{}, err
 	case owner != userID:
 		return Foreign, Outcome{}, nil
-	case first != path:
+	case first != path || firstRequest != request:
 		return Elsewhere, Outcome{}, nil
 	case o.done():
 		return Repeat, o, nil
@@ -122,11 +122,18 @@ func (s *Submissions) Claim(ctx context.Context, key string, userID int64, path 
 	return First, Outcome{}, nil
 }
 
-func (s *Submissions) outcome(ctx context.Context, key string, owner *int64, path *string, at *time.Time) (Outcome, error) {
+func (s *Submissions) outcome(ctx context.Context, key string, owner *int64, path, request *string, at *time.Time) (Outcome, error) {
 	var o Outcome
-	err := s.db.W.QueryRowContext(ctx, "SELECT user_id, path, created_at, location, status, content_type, body FROM form_submissions WHERE submit_key = $1", key).
-		Scan(owner, path, at, &o.Location, &o.Status, &o.ContentType, &o.Body)
+	err := s.db.W.QueryRowContext(ctx, `SELECT user_id, path, request, created_at, location, status, content_type, body FROM form_submissions
+		WHERE submit_key = $1`, key).Scan(owner, path, request, at, &o.Location, &o.Status, &o.ContentType, &o.Body)
 	return o, err
+}
+
+// Touch tells that the first sending of key is still running, so that a long one (an import
+// over a slow link) is not taken for abandoned.
+func (s *Submissions) Touch(ctx context.Context, key string) error {
+	_, err := s.db.W.ExecContext(ctx, "UPDATE form_submissions SET created_at = $1 WHERE submit_key = $2 AND location = '' AND status = 0", s.now().UTC(), key)
+	return err
 }
 
 // Done records where the first sending of key led.
@@ -148,14 +155,15 @@ func (s *Submissions) Release(ctx context.Context, key string) error {
 	return err
 }
 
-// Result returns what the first sending of key led to; it is not done while the first runs.
-func (s *Submissions) Result(ctx context.Context, key string) (Outcome, bool, error) {
+// Result returns what the first sending of key led to; done is false while the first runs,
+// and gone is set when the key is free again (the first sending failed and was released).
+func (s *Submissions) Result(ctx context.Context, key string) (o Outcome, done, gone bool, err error) {
 	var owner int64
-	var path string
+	var path, request string
 	var at time.Time
-	o, err := s.outcome(ctx, key, &owner, &path, &at)
+	o, err = s.outcome(ctx, key, &owner, &path, &request, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Outcome{}, false, nil
+		return Outcome{}, false, true, nil
 	}
-	return o, o.done(), err
+	return o, o.done(), false, err
 }

@@ -21,7 +21,7 @@ func TestSubmissions(t *testing.T) {
 		s.now = func() time.Time { return clock }
 		want := func(what string, key string, user int64, sending Sending, location string) {
 			t.Helper()
-			got, out, err := s.Claim(ctx, key, user, "/cards/7/services")
+			got, out, err := s.Claim(ctx, key, user, "/cards/7/services", "h1")
 			if err != nil || got != sending || out.Location != location {
 				t.Errorf("%s: %v %q (%v), want %v %q", what, got, out.Location, err, sending, location)
 			}
@@ -45,11 +45,14 @@ func TestSubmissions(t *testing.T) {
 			t.Fatal(err)
 		}
 		want("a release does not forget a success", k, 1, Repeat, "/cards/7")
-		if out, done, err := s.Result(ctx, k); err != nil || !done || out.Location != "/cards/7" {
-			t.Errorf("result: %+v %v %v", out, done, err)
+		if out, done, gone, err := s.Result(ctx, k); err != nil || !done || gone || out.Location != "/cards/7" {
+			t.Errorf("result: %+v %v %v %v", out, done, gone, err)
 		}
-		if got, _, err := s.Claim(ctx, k, 1, "/cards/8/services"); err != nil || got != Elsewhere {
+		if got, _, err := s.Claim(ctx, k, 1, "/cards/8/services", "h1"); err != nil || got != Elsewhere {
 			t.Errorf("the key sent to another address: %v %v, want Elsewhere", got, err)
+		}
+		if got, _, err := s.Claim(ctx, k, 1, "/cards/7/services", "h2"); err != nil || got != Elsewhere {
+			t.Errorf("the key sent with another body: %v %v, want Elsewhere", got, err)
 		}
 
 		// An API answer is kept whole and given again.
@@ -58,7 +61,7 @@ func TestSubmissions(t *testing.T) {
 		if err := s.Answered(ctx, api, 201, "application/json", []byte(`{"id":5}`)); err != nil {
 			t.Fatal(err)
 		}
-		if got, out, err := s.Claim(ctx, api, 1, "/cards/7/services"); err != nil || got != Repeat || out.Status != 201 || out.ContentType != "application/json" ||
+		if got, out, err := s.Claim(ctx, api, 1, "/cards/7/services", "h1"); err != nil || got != Repeat || out.Status != 201 || out.ContentType != "application/json" ||
 			string(out.Body) != `{"id":5}` {
 			t.Errorf("the API request again: %v %+v %v", got, out, err)
 		}
@@ -70,5 +73,19 @@ func TestSubmissions(t *testing.T) {
 		clock = clock.Add(2 * time.Second)
 		want("abandoned, taken over", dead, 1, First, "")
 		want("the take-over runs", dead, 1, Running, "")
+		// A long first sending that says it is still running is not taken over.
+		clock = clock.Add(Unfinished - time.Second)
+		if err := s.Touch(ctx, dead); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(2 * time.Second)
+		want("kept alive", dead, 1, Running, "")
+		// Released, the key reads as gone.
+		if err := s.Release(ctx, dead); err != nil {
+			t.Fatal(err)
+		}
+		if _, done, gone, err := s.Result(ctx, dead); err != nil || done || !gone {
+			t.Errorf("a released key: done %v gone %v (%v)", done, gone, err)
+		}
 	})
 }

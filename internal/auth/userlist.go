@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -12,7 +14,7 @@ import (
 // UserQuery narrows the account list. A programme with a Women's Home or school in every
 // county has thousands of accounts, so the list is searched and read a page at a time.
 type UserQuery struct {
-	Text     string      // part of the username or the display name, in any case
+	Text     string      // part of the username or the display name, in any case (of ASCII letters on SQLite, whose LOWER knows no others)
 	Role     access.Role // one role, or all
 	UnitCode string      // accounts of this unit and the units below it
 	Status   string      // "active", "inactive", or both
@@ -70,6 +72,9 @@ func (s *Service) FindUsers(ctx context.Context, a access.Actor, q UserQuery) ([
 	if code := strings.TrimSpace(q.UnitCode); code != "" {
 		var path string
 		err := s.db.R.QueryRowContext(ctx, "SELECT path FROM org_units WHERE code = $1 OR code = $2 ORDER BY code = $1 DESC LIMIT 1", code, strings.ToUpper(code)).Scan(&path)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, 0, err
+		}
 		if err != nil || !a.Sees(path) {
 			return nil, 0, valid.New("unit_code", "not_found", code)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -877,8 +878,15 @@ func (h *cardsWeb) respond(w http.ResponseWriter, r *http.Request, a access.Acto
 	r.ParseForm()
 	_, err := h.svc.Respond(r.Context(), a, id, r.PostFormValue("status"), r.PostFormValue("response"))
 	if err == nil {
+		// Back to the pages of the lists the referral was answered on.
+		back := url.Values{}
+		for _, p := range []string{"received_offset", "sent_offset"} {
+			if n, err := strconv.Atoi(r.URL.Query().Get(p)); err == nil && n > 0 {
+				back.Set(p, strconv.Itoa(n))
+			}
+		}
 		h.flash(r, "flash.saved")
-		http.Redirect(w, r, "/referrals", http.StatusSeeOther)
+		http.Redirect(w, r, strings.TrimSuffix("/referrals?"+back.Encode(), "?"), http.StatusSeeOther)
 		return
 	}
 	es, err := formErrors(err)

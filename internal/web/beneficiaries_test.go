@@ -339,12 +339,18 @@ func TestReferralsNeedConsent(t *testing.T) {
 		if r := x.ahCase.get(t, "/referrals?received_offset=1"); !strings.Contains(r.Body, `id="referral-`+itoa(ref.ID)+`"`) {
 			t.Errorf("the sent list moved with the received list's offset\n%s", fxSnippet(r.Body))
 		}
+		// A response sent from a page of the lists comes back to that page, with its error when it
+		// fails.
+		if r := x.jsCase.get(t, "/referrals?sent_offset=3"); !strings.Contains(r.Body, "/referrals/"+itoa(ref.ID)+"/respond?sent_offset=3") {
+			t.Errorf("the respond form does not carry the lists' pages\n%s", fxSnippet(r.Body))
+		}
 		if r := x.jsCase.get(t, fmt.Sprintf("/cards/%d", id)); r.Status != http.StatusOK {
 			t.Fatalf("the receiving caseworker opens the card: status %d", r.Status)
 		}
 		pwWant(t, "reject without response", x.jsCase.postForm(t, fmt.Sprintf("/referrals/%d/respond?lang=zh", ref.ID), url.Values{"status": {"rejected"}}),
 			http.StatusUnprocessableEntity, bnSay("zh", valid.FieldError{Field: "response", Rule: "required"}))
-		if r := x.jsCase.postForm(t, fmt.Sprintf("/referrals/%d/respond", ref.ID), url.Values{"status": {"accepted"}}); r.Status != http.StatusSeeOther {
+		if r := x.jsCase.postForm(t, fmt.Sprintf("/referrals/%d/respond?sent_offset=3", ref.ID), url.Values{"status": {"accepted"}}); r.Status != http.StatusSeeOther ||
+			r.location() != "/referrals?sent_offset=3" {
 			t.Fatalf("accept: status %d\n%s", r.Status, fxSnippet(r.Body))
 		}
 		pwWant(t, "sent referrals", x.ahCase.get(t, "/referrals?lang=en"), http.StatusOK, `id="referrals-sent"`, `id="referral-`+itoa(ref.ID)+`-status">accepted<`)

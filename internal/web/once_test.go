@@ -100,7 +100,8 @@ func TestFormSentTwiceIsDoneOnce(t *testing.T) {
 		if err := db.R.QueryRowContext(context.Background(), "SELECT id FROM users WHERE username = 'bn_ah_case'").Scan(&uid); err != nil {
 			t.Fatal(err)
 		}
-		if s, _, err := auth.NewSubmissions(db).Claim(context.Background(), key, uid, fmt.Sprintf("/cards/%d/services", card)); err != nil || s != auth.First {
+		stored := key + ":" + bodyHash("application/x-www-form-urlencoded", []byte(service.Encode()))
+		if s, _, err := auth.NewSubmissions(db).Claim(context.Background(), stored, uid, fmt.Sprintf("/cards/%d/services", card), ""); err != nil || s != auth.First {
 			t.Fatalf("claim: %v %v", s, err)
 		}
 		r := x.ahCase.postForm(t, fmt.Sprintf("/cards/%d/services?lang=en&_once=%s", card, key), service)
@@ -204,6 +205,73 @@ func TestAPIIdempotencyKey(t *testing.T) {
 		// Another user's same key is theirs alone: Anhui's officer is answered as itself.
 		if r := x.ahAPI.sendJSON(t, http.MethodPost, path, service, "Idempotency-Key", key); r.Status != http.StatusForbidden || r.Header.Get("Idempotent-Replayed") != "" {
 			t.Errorf("another user's sending of the key: status %d (replayed %q)", r.Status, r.Header.Get("Idempotent-Replayed"))
+		}
+	})
+}
+
+// TestOnceEdges: a different entry sent from a spent rendering (the back button) is recorded;
+// a page with forms is not kept by the browser; a button's own action carries a key; an API key
+// reused with another body is refused; a session's API request honours the key too; and an
+// answer showing personal data is never kept: sent again, the identity is opened (and logged)
+// again rather than given from a stored copy.
+func TestOnceEdges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		x := bnSetup(t, db)
+		card := x.bnRegister(t, x.ahCase, x.bnPerson(x.village.ID, "李梅", x.bnYearsAgo(15)))
+		page := x.ahCase.get(t, fmt.Sprintf("/cards/%d", card))
+		if cc := page.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("a page with forms: Cache-Control %q, want no-store", cc)
+		}
+		action := onceAction(t, page.Body, "service-form")
+		before := onceServices(t, db, card)
+		for _, typ := range []string{"health", "legal_aid", "health"} {
+			x.ahCase.postForm(t, action, url.Values{"type": {typ}, "date": {x.today}, "site_id": {itoa(x.village.ID)}})
+		}
+		if n := onceServices(t, db, card); n != before+2 {
+			t.Errorf("health, legal aid, health again from one rendering: %d services, want %d", n, before+2)
+		}
+
+		// A submit button with its own action (the report's "submit") carries a key too.
+		html, _ := onceForms([]byte(`<form method="post" action="/plans/reports/1/draft"><button formaction="/plans/reports/1/submit?x=1">s</button></form>`))
+		if !regexp.MustCompile(`formaction="/plans/reports/1/submit\?x=1&amp;_once=[0-9a-f]{32}"`).Match(html) {
+			t.Errorf("a button's own action has no key: %s", html)
+		}
+
+		// The API, through the session: the key is honoured; another body under it is refused.
+		path := fmt.Sprintf("/api/v1/cards/%d/consents", card)
+		consent := map[string]any{"purpose": "referral", "given_by": "guardian", "giver": "母亲", "given_on": x.today}
+		first := x.ahCase.sendJSON(t, http.MethodPost, path, consent, "Idempotency-Key", "c-1")
+		again := x.ahCase.sendJSON(t, http.MethodPost, path, consent, "Idempotency-Key", "c-1")
+		if first.Status != http.StatusCreated || again.Body != first.Body || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("a session's API POST sent twice: %d then %d (replayed %q)", first.Status, again.Status, again.Header.Get("Idempotent-Replayed"))
+		}
+		consent["purpose"] = "reporting"
+		if r := x.ahCase.sendJSON(t, http.MethodPost, path, consent, "Idempotency-Key", "c-1"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "idempotency_reused") {
+			t.Errorf("the key with another body: status %d %s", r.Status, r.Body)
+		}
+
+		// Opening the identity: never kept, so done (and logged) each time.
+		logged := func() (n int) {
+			if err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM card_access_log WHERE card_id = $1`, card).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		was := logged()
+		ident := fmt.Sprintf("/api/v1/cards/%d/identify", card)
+		for range 2 {
+			r := x.ahCase.sendJSON(t, http.MethodPost, ident, map[string]string{"reason": "service"}, "Idempotency-Key", "id-1")
+			if r.Status != http.StatusOK || r.Header.Get("Idempotent-Replayed") != "" || !strings.Contains(r.Body, "李梅") {
+				t.Errorf("identify with a key: status %d, replayed %q", r.Status, r.Header.Get("Idempotent-Replayed"))
+			}
+		}
+		var kept int
+		if err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM form_submissions WHERE body IS NOT NULL AND path = $1`, ident).Scan(&kept); err != nil || kept != 0 {
+			t.Errorf("%d identity answers kept (%v)", kept, err)
+		}
+		if n := logged(); n != was+2 {
+			t.Errorf("two openings logged %d times", n-was)
 		}
 	})
 }

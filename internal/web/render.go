@@ -449,7 +449,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	out := buf.Bytes()
 	if p.Actor != nil {
-		out = onceForms(out)
+		var forms bool
+		if out, forms = onceForms(out); forms && w.Header().Get("Cache-Control") == "" {
+			// A page with forms is not kept: the back button fetches it again, with fresh keys,
+			// rather than showing a form whose key was spent on another entry.
+			w.Header().Set("Cache-Control", "no-store")
+		}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", p.Lang)

@@ -321,6 +321,10 @@ func TestResultsEntryProgressAndDrill(t *testing.T) {
 		if strings.Count(r.Body, `<tr id="value-`) != 1 || !strings.Contains(r.Body, "3–3 of 3") || !strings.Contains(r.Body, "indicator="+itoa(dm.ID)) {
 			t.Errorf("second page: %d rows\n%s", strings.Count(r.Body, `<tr id="value-`), fxSnippet(r.Body))
 		}
+		// Past the end (the last value of the last page deleted), the way back is still offered.
+		if r = x.nat.get(t, "/results/values?limit=2&offset=4&"+valuesQ); !strings.Contains(r.Body, `id="no-values"`) || !strings.Contains(r.Body, `rel="prev"`) {
+			t.Errorf("past the end: no way back\n%s", fxSnippet(r.Body))
+		}
 
 		// CSV with a byte-order mark and the same figures.
 		r = x.nat.get(t, "/results/progress.csv?lang=en&"+progQ)

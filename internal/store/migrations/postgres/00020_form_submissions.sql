@@ -3,12 +3,14 @@
 -- key claims it here (location empty while it runs) and, when it succeeds, records where it
 -- led; a second sending of the same key (the retry of a user whose connection dropped before
 -- the answer came) is led there too instead of being done again. An API client's POST with an
--- Idempotency-Key is kept the same way, with its answer (status, type, body) to give again.
+-- Idempotency-Key is kept the same way, with a hash of its body (request) and its answer
+-- (status, type, body) to give again; an answer marked no-store (personal data) is never kept.
 -- Keys older than a week go.
 CREATE TABLE form_submissions (
     submit_key  TEXT PRIMARY KEY,
     user_id     BIGINT NOT NULL,
     path        TEXT NOT NULL DEFAULT '',
+    request     TEXT NOT NULL DEFAULT '',
     location    TEXT NOT NULL DEFAULT '',
     status      INTEGER NOT NULL DEFAULT 0,
     content_type TEXT NOT NULL DEFAULT '',

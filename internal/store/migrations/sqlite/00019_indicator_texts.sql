@@ -18,6 +18,7 @@ ALTER TABLE indicators ADD COLUMN data_source_zh TEXT NOT NULL DEFAULT '';
 UPDATE indicators SET data_source_zh = data_source_en, data_source_en = '' WHERE data_source_en GLOB '*[一-鿿]*';
 
 -- +goose Down
+-- Lossy: where an indicator has both texts, the Chinese one goes.
 UPDATE indicators SET definition_en = definition_zh WHERE definition_en = '';
 ALTER TABLE indicators DROP COLUMN definition_zh;
 ALTER TABLE indicators RENAME COLUMN definition_en TO definition;
