@@ -17,8 +17,8 @@ import (
 )
 
 // onceParam is the query parameter that carries a form's submit key. It rides on the form's
-// address rather than in its fields so that it is read without reading the body (an upload's
-// body is the handler's to limit and parse).
+// address rather than in its fields so that an upload's body, which once never reads, stays
+// the handler's to limit and parse.
 const onceParam = "_once"
 
 // postForm finds the opening tag of a form sent by POST; formAction finds its action, and
@@ -111,8 +111,8 @@ type sending struct {
 
 // sendingOf reads r's key. A page form's key is the submit key of its rendering with a hash of
 // the fields sent (a different entry sent from the same rendering, say after the back button,
-// is another sending); an upload's fields are not hashed, since every upload's body differs
-// (its boundary). An API client's Idempotency-Key is kept under the user, since clients choose
+// is another sending); an upload's fields are not hashed (on a page or through the API), since
+// every sending of an upload has a body of its own (its boundary). An API client's Idempotency-Key is kept under the user, since clients choose
 // their own, with a hash of the body to refuse the key's reuse for another request. ok is false
 // when r carries no key; bad when an API key is malformed.
 func sendingOf(r *http.Request, rc *requestContext) (x sending, ok, bad bool, err error) {
@@ -137,7 +137,7 @@ func sendingOf(r *http.Request, rc *requestContext) (x sending, ok, bad bool, er
 		}
 	}
 	hash := ""
-	if ct := r.Header.Get("Content-Type"); x.api || !strings.HasPrefix(ct, "multipart/") {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/") {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxHashed+1))
 		if err != nil {
 			return x, false, false, err
