@@ -177,7 +177,8 @@ func (s *Server) once(next http.Handler) http.Handler {
 		x, ok, bad, err := sendingOf(r, rc)
 		switch {
 		case err != nil:
-			s.apiError(w, r, http.StatusBadRequest, "validation", "body", "")
+			// The body could not be read: the client went while sending it.
+			w.WriteHeader(http.StatusBadRequest)
 			return
 		case bad:
 			s.apiError(w, r, http.StatusBadRequest, "idempotency_key", idempotencyKey, "")
