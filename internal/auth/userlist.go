@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"ting/internal/access"
+	"ting/internal/store"
 	"ting/internal/valid"
 )
 
@@ -91,11 +92,7 @@ func (s *Service) FindUsers(ctx context.Context, a access.Actor, q UserQuery) ([
 	if err := s.db.R.QueryRowContext(ctx, "SELECT COUNT(*)"+from, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	query := "SELECT " + userCols + from + " ORDER BY us.username"
-	if q.Limit > 0 {
-		query += " LIMIT " + strconv.Itoa(q.Limit) + " OFFSET " + strconv.Itoa(max(q.Offset, 0))
-	}
-	rows, err := s.db.R.QueryContext(ctx, query, args...)
+	rows, err := s.db.R.QueryContext(ctx, "SELECT "+userCols+from+" ORDER BY us.username"+store.Page(q.Limit, q.Offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}

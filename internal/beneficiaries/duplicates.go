@@ -106,12 +106,8 @@ func (s *Service) LikelyDuplicates(ctx context.Context, a access.Actor, limit, o
 	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+from, a.PathPattern()).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	page := ""
-	if limit > 0 {
-		page = fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
-	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT d.card_id, d.other_id, d.found_on`+from+`
-		ORDER BY d.found_on DESC, d.card_id, d.other_id`+page, a.PathPattern())
+		ORDER BY d.found_on DESC, d.card_id, d.other_id`+store.Page(limit, offset), a.PathPattern())
 	if err != nil {
 		return nil, 0, err
 	}

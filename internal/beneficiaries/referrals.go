@@ -242,11 +242,7 @@ func (s *Service) FindReferrals(ctx context.Context, a access.Actor, q ReferralQ
 	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+referralFrom+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	page := ""
-	if q.Limit > 0 {
-		page = fmt.Sprintf(" LIMIT %d OFFSET %d", q.Limit, max(q.Offset, 0))
-	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+referralCols+referralFrom+where+` ORDER BY r.id DESC`+page, args...)
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+referralCols+referralFrom+where+` ORDER BY r.id DESC`+store.Page(q.Limit, q.Offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}

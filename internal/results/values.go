@@ -894,13 +894,9 @@ func (s *Service) ValuesPage(ctx context.Context, a access.Actor, indicatorID in
 	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	page := ""
-	if limit > 0 {
-		page = fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
-	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT v.id, i.code, v.unit_id, u.code, u.name_zh, u.name_en, v.period, v.combo, v.value, v.text_value, v.comment,
 		v.source, v.source_ref, v.legacy, v.entered_by, v.entered_at`+from+`
-		ORDER BY u.path, v.period_start, i.code, v.combo, v.id`+page, args...)
+		ORDER BY u.path, v.period_start, i.code, v.combo, v.id`+store.Page(limit, offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}

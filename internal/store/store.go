@@ -203,3 +203,12 @@ func IDs(ctx context.Context, q Queryer, query string, args ...any) ([]int64, er
 	}
 	return ids, rows.Err()
 }
+
+// Page is the clause that reads one page of a query's rows: limit rows from offset on, or all
+// of them (an empty clause) when limit is not above 0.
+func Page(limit, offset int) string {
+	if limit <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
+}
