@@ -38,7 +38,6 @@ type Server struct {
 	sessions *scs.SessionManager
 	// submissions makes forms safe to send twice (see once).
 	submissions *auth.Submissions
-	static      *staticFiles
 	tmpl        map[string]*template.Template
 	log         *slog.Logger
 	version     string
@@ -119,7 +118,7 @@ func New(db *store.DB, opt Options) (*Server, error) {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = opt.SecureCookies
 	s := &Server{
-		db: db, org: org.New(db), auth: auth.New(db), sessions: sm, submissions: auth.NewSubmissions(db), static: statics, tmpl: tmpl, log: opt.Logger,
+		db: db, org: org.New(db), auth: auth.New(db), sessions: sm, submissions: auth.NewSubmissions(db), tmpl: tmpl, log: opt.Logger,
 		version: opt.Version, secure: opt.SecureCookies, mux: http.NewServeMux(), metrics: newMetrics(), today: opt.Today,
 		keys: opt.Keys,
 	}
@@ -152,7 +151,7 @@ func (s *Server) Handler() http.Handler {
 	pages := h
 	h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/static/") {
-			s.static.ServeHTTP(w, r)
+			statics.ServeHTTP(w, r)
 			return
 		}
 		pages.ServeHTTP(w, r)
@@ -165,7 +164,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) registerRoutes() {
-	s.mux.Handle("GET /static/", s.static)
+	s.mux.Handle("GET /static/", statics)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	s.handle("GET /healthz", s.healthz)
 
