@@ -83,6 +83,11 @@ func List(ctx context.Context, db *store.DB, a access.Actor, f Filter) ([]Entry,
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
+	// An administrator reads the entries of their own area; entries of no unit (the
+	// programme's own configuration: indicators, instruments, rates, rules) only if their area is
+	// the whole network.
+	add(`(unit_id IN (SELECT id FROM org_units WHERE path LIKE $%[1]d)
+		OR (unit_id IS NULL AND EXISTS (SELECT 1 FROM org_units r WHERE r.parent_id IS NULL AND r.path LIKE $%[1]d)))`, a.PathPattern())
 	if f.Actor != "" {
 		add("actor = $%d", f.Actor)
 	}

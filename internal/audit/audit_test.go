@@ -10,6 +10,7 @@ import (
 
 	"ting/internal/access"
 	"ting/internal/audit"
+	"ting/internal/org"
 	"ting/internal/store"
 	"ting/internal/store/storetest"
 )
@@ -17,18 +18,33 @@ import (
 func TestRecordAndList(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		officer := access.Actor{PublicID: "u_officer", Role: access.ProvincialOfficer, UnitPath: "/1/2/"}
+		o := org.New(db)
+		mk := func(code string, level org.Level, parent int64) org.Unit {
+			u, err := o.CreateUnit(ctx, access.System, org.UnitInput{Code: code, Level: level, ParentID: parent, NameZH: code, NameEN: code, Effective: "2009-01-01"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		cn := mk("CN", org.National, 0)
+		ah := mk("AH", org.Provincial, cn.ID)
+		js := mk("JS", org.Provincial, cn.ID)
+		// The units' own creation is audited too; the test reads what it writes after them.
+		if _, err := db.W.ExecContext(ctx, `DELETE FROM audit_log`); err != nil {
+			t.Fatal(err)
+		}
+		officer := access.Actor{PublicID: "u_officer", Role: access.ProvincialOfficer, UnitPath: ah.Path}
 		type unit struct {
 			Name string `json:"name"`
 		}
 		err := db.Tx(ctx, func(tx *sql.Tx) error {
-			if err := audit.Record(ctx, tx, officer, "create", "unit", 7, 7, nil, unit{"合肥市"}); err != nil {
+			if err := audit.Record(ctx, tx, officer, "create", "unit", 7, ah.ID, nil, unit{"合肥市"}); err != nil {
 				return err
 			}
-			if err := audit.Record(ctx, tx, officer, "rename", "unit", 7, 7, unit{"合肥市"}, unit{"合肥"}); err != nil {
+			if err := audit.Record(ctx, tx, officer, "rename", "unit", 7, ah.ID, unit{"合肥市"}, unit{"合肥"}); err != nil {
 				return err
 			}
-			return audit.Record(ctx, tx, access.System, "create", "partner", 3, 7, nil, map[string]string{"code": "NNU"})
+			return audit.Record(ctx, tx, access.System, "create", "partner", 3, ah.ID, nil, map[string]string{"code": "NNU"})
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -40,7 +56,7 @@ func TestRecordAndList(t *testing.T) {
 			return boom
 		})
 
-		admin := access.Actor{PublicID: "u_admin", Role: access.NationalAdmin, UnitPath: "/1/"}
+		admin := access.Actor{PublicID: "u_admin", Role: access.NationalAdmin, UnitPath: cn.Path}
 		if _, _, err := audit.List(ctx, db, officer, audit.Filter{}); !errors.Is(err, access.ErrForbidden) {
 			t.Fatalf("an officer read the audit log: %v", err)
 		}
@@ -71,6 +87,28 @@ func TestRecordAndList(t *testing.T) {
 		}
 		if page, n, _ := audit.List(ctx, db, admin, audit.Filter{Limit: 2, Offset: 2}); n != 3 || len(page) != 1 {
 			t.Fatalf("paging: %d rows of %d", len(page), n)
+		}
+
+		// An administrator of one province reads its entries only: not another province's, nor
+		// the programme's configuration (entries of no unit), which the national one reads.
+		err = db.Tx(ctx, func(tx *sql.Tx) error {
+			if err := audit.Record(ctx, tx, officer, "create", "card", 9, js.ID, nil, map[string]string{"reason": "Jiangsu's"}); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, admin, "create", "indicator", 4, 0, nil, map[string]string{"code": "P1"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ahAdmin := access.Actor{PublicID: "u_ah_admin", Role: access.NationalAdmin, UnitPath: ah.Path}
+		if _, n, err := audit.List(ctx, db, ahAdmin, audit.Filter{}); err != nil || n != 3 {
+			t.Errorf("Anhui's administrator reads %d entries (%v), want Anhui's 3", n, err)
+		}
+		if _, n, _ := audit.List(ctx, db, ahAdmin, audit.Filter{Entity: "card"}); n != 0 {
+			t.Errorf("Anhui's administrator reads Jiangsu's card entry")
+		}
+		if _, n, _ := audit.List(ctx, db, admin, audit.Filter{}); n != 5 {
+			t.Errorf("the national administrator reads %d entries, want 5", n)
 		}
 	})
 }

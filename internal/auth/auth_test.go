@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,14 @@ func TestUsersAndLockout(t *testing.T) {
 		}
 		if _, err := s.CreateUser(ctx, access.System, UserInput{Username: "anhui", DisplayName: "x", Password: "anhui-password", Role: access.Donor, UnitID: cn.ID}); err == nil {
 			t.Fatal("duplicate username accepted")
+		}
+		// An agency reporter writes its own agency's reports: an account of no agency is refused,
+		// made and changed alike.
+		if _, err := s.CreateUser(ctx, access.System, UserInput{Username: "rep", DisplayName: "x", Password: "reporter-pass", Role: access.AgencyReporter, UnitID: ah.ID}); fmt.Sprint(err) != "partner_id: required_for_reporter" {
+			t.Fatalf("a reporter of no agency: %v", err)
+		}
+		if _, err := s.UpdateUser(ctx, access.System, u.ID, UserEdit{DisplayName: "x", Role: access.AgencyReporter, UnitID: ah.ID, Active: true}); fmt.Sprint(err) != "partner_id: required_for_reporter" {
+			t.Fatalf("an account made a reporter of no agency: %v", err)
 		}
 		// A provincial officer cannot create accounts (no users.manage), let alone national ones.
 		if _, err := s.CreateUser(ctx, u.Actor(), UserInput{Username: "n2", DisplayName: "x", Password: "national-pass", Role: access.NationalAdmin, UnitID: cn.ID}); !errors.Is(err, access.ErrForbidden) {

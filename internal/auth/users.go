@@ -200,10 +200,14 @@ func bindUnit(ctx context.Context, tx *sql.Tx, a access.Actor, id int64, code st
 	return u, nil
 }
 
-// checkPartner checks that partnerID (0: none) is a partner within the account's unit and
-// returns the value to store.
-func checkPartner(ctx context.Context, tx *sql.Tx, partnerID int64, unit boundUnit) (any, error) {
+// checkPartner checks that partnerID (0: none) is a partner within the account's unit, and
+// that an agency reporter has one (a reporter writes its agency's reports; one of no agency would
+// write none, or, read loosely, every agency's), and returns the value to store.
+func checkPartner(ctx context.Context, tx *sql.Tx, role access.Role, partnerID int64, unit boundUnit) (any, error) {
 	if partnerID == 0 {
+		if role == access.AgencyReporter {
+			return nil, valid.New("partner_id", "required_for_reporter")
+		}
 		return nil, nil
 	}
 	var ppath string
@@ -244,7 +248,7 @@ func (s *Service) CreateUser(ctx context.Context, a access.Actor, in UserInput) 
 		if err != nil {
 			return err
 		}
-		partner, err := checkPartner(ctx, tx, in.PartnerID, unit)
+		partner, err := checkPartner(ctx, tx, in.Role, in.PartnerID, unit)
 		if err != nil {
 			return err
 		}
@@ -335,7 +339,7 @@ func (s *Service) UpdateUser(ctx context.Context, a access.Actor, id int64, in U
 				return es
 			}
 		}
-		partner, err := checkPartner(ctx, tx, in.PartnerID, unit)
+		partner, err := checkPartner(ctx, tx, in.Role, in.PartnerID, unit)
 		if err != nil {
 			return err
 		}

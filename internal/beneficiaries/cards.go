@@ -518,9 +518,12 @@ func (s *Service) AccessLog(ctx context.Context, a access.Actor, card int64, lim
 	if err := a.Require(access.ViewAccessLog); err != nil {
 		return nil, 0, err
 	}
-	where, args := "", []any{}
+	// An administrator reads the log of their own area: reads of the cards it holds, and reads
+	// by its accounts (of cards referred to them from elsewhere).
+	where, args := ` WHERE (EXISTS (SELECT 1 FROM cards lc JOIN org_units lo ON lo.id IN (lc.site_id, lc.current_unit_id) WHERE lc.id = l.card_id AND lo.path LIKE $1)
+		OR EXISTS (SELECT 1 FROM users lu JOIN org_units luo ON luo.id = lu.unit_id WHERE lu.public_id = l.actor AND luo.path LIKE $1))`, []any{a.PathPattern()}
 	if card != 0 {
-		where, args = " WHERE l.card_id = $1", []any{card}
+		where, args = where+" AND l.card_id = $2", append(args, card)
 	}
 	var total int
 	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM card_access_log l`+where, args...).Scan(&total); err != nil {

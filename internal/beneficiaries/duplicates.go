@@ -35,7 +35,10 @@ func matches(ctx context.Context, tx *sql.Tx, dup string, except int64) ([]int64
 	return store.IDs(ctx, tx, `SELECT id FROM cards WHERE dup_key = $1 AND merged_into IS NULL AND anonymised_on = '' AND id <> $2 ORDER BY id`, dup, except)
 }
 
-// visible returns the cards of ids the actor may see.
+// visible returns the cards of ids that are the actor's own. A card referred to the actor is
+// not among them: the receiving site has not opened who it is (before it accepts, or once the
+// referral consent is withdrawn, it may not), and naming it as the match of a name and birth
+// date typed in would tell them. Such a pair waits for someone whose area holds both cards.
 func (s *Service) visible(ctx context.Context, tx *sql.Tx, a access.Actor, ids []int64) ([]Card, error) {
 	var out []Card
 	for _, id := range ids {
@@ -46,7 +49,9 @@ func (s *Service) visible(ctx context.Context, tx *sql.Tx, a access.Actor, ids [
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		if c.own(a) {
+			out = append(out, c)
+		}
 	}
 	return out, nil
 }

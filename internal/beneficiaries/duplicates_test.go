@@ -75,6 +75,22 @@ func TestDuplicatesAcrossAreas(t *testing.T) {
 			t.Errorf("distinct audited %d times (%v)", audited, err)
 		}
 
+		// A card referred to a site is not named to it as the match of a name and birth typed in:
+		// before it accepts, the site has not been told who the person is.
+		sent := person(w.bh1.ID, "Zhou Min", "1990-01-01")
+		sent.HomeUnitID = w.fd.ID
+		z, err := w.svc.Register(ctx, w.caseJS, sent, []ConsentInput{{Purpose: "referral", GivenBy: "self", GivenOn: "2012-06-01"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Refer(ctx, w.caseJS, ReferralInput{CardID: z.ID, ToUnitID: w.fd1.ID, ServiceType: "counselling", Reason: "going home"}); err != nil {
+			t.Fatal(err)
+		}
+		sent.SiteID = w.fd1.ID
+		if _, err := w.svc.Register(ctx, w.caseAH, sent, nil); err != nil {
+			t.Errorf("the receiving site's registration of the referred person's name and birth: %v, want registered (the pair waits)", err)
+		}
+
 		// Within one area: the match stops the registration and is shown; confirmed as two
 		// people, the pair is closed.
 		a, err := w.svc.Register(ctx, w.caseAH, person(w.fd1.ID, "Li Mei", "1995-02-03"), nil)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,9 +37,17 @@ type ExportRow struct {
 	Identity     *Identity `json:"identity,omitempty"`
 }
 
-// ExportCards lists the cards in scope for export. Only cards whose person consented to
-// reporting are included. identified needs IdentifyCards and a reason, and logs every card read.
-func (s *Service) ExportCards(ctx context.Context, a access.Actor, q CardQuery, identified bool, reason string) ([]ExportRow, error) {
+// exportChunk is how many cards an export reads at a time.
+var exportChunk = 1000
+
+// ExportCards checks an export of the cards in scope and returns its rows, in the order of their
+// site, sex and birth year. Only cards whose person consented to reporting are included.
+// identified needs IdentifyCards, a reason and a unit; it opens and logs every card it returns,
+// all before it returns. A de-identified export (the default, which may span the whole country)
+// is read as it is sent: the cards' ids in order first, then their rows a thousand at a time, so
+// memory holds the ids and one chunk, and no connection to the database is held while the rows
+// travel to a slow client. A card merged or leaving the scope while the export runs is left out.
+func (s *Service) ExportCards(ctx context.Context, a access.Actor, q CardQuery, identified bool, reason string) (iter.Seq2[ExportRow, error], error) {
 	if err := a.Require(access.ViewCards); err != nil {
 		return nil, err
 	}
@@ -78,12 +88,82 @@ func (s *Service) ExportCards(ctx context.Context, a access.Actor, q CardQuery, 
 	if identified && q.UnitID == 0 {
 		return nil, valid.New("unit", "required")
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+cardCols+`, (SELECT COUNT(*) FROM services x WHERE x.card_id = c.id),
-		COALESCE((SELECT MIN(served_on) FROM services x WHERE x.card_id = c.id), ''), COALESCE((SELECT MAX(served_on) FROM services x WHERE x.card_id = c.id), '')`+
-		cardFrom+where+` ORDER BY su.code, c.sex, c.birth_year, c.id`, args...)
+	ids, err := store.IDs(ctx, s.db.R, `SELECT c.id FROM cards c JOIN org_units su ON su.id = c.site_id`+where+` ORDER BY su.code, c.sex, c.birth_year, c.id`, args...)
 	if err != nil {
 		return nil, err
 	}
+	if !identified {
+		return func(yield func(ExportRow, error) bool) {
+			n := 0
+			for chunk := range slices.Chunk(ids, exportChunk) {
+				rows, _, err := s.exportRows(ctx, chunk, where, args)
+				if err != nil {
+					yield(ExportRow{}, err)
+					return
+				}
+				for _, r := range rows {
+					n++
+					r.Row = n
+					if !yield(r, nil) {
+						return
+					}
+				}
+			}
+		}, nil
+	}
+	var out []ExportRow
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		for chunk := range slices.Chunk(ids, exportChunk) {
+			rows, cards, err := s.exportRows(ctx, chunk, where, args)
+			if err != nil {
+				return err
+			}
+			for i, c := range cards {
+				rows[i].Row = len(out) + 1
+				if c.Anonymised == "" && c.own(a) {
+					id, err := s.open(ctx, tx, c)
+					if err != nil {
+						return err
+					}
+					rows[i].Number, rows[i].Identity = c.Number, &id
+					if err := logAccess(ctx, tx, a, c.ID, protected, reason); err != nil {
+						return err
+					}
+				}
+				out = append(out, rows[i])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(yield func(ExportRow, error) bool) {
+		for _, r := range out {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}, nil
+}
+
+// exportRows reads the export rows of the cards ids (in that order) that still meet the
+// export's where; the cards come back alongside, for an identified export to open.
+func (s *Service) exportRows(ctx context.Context, ids []int64, where string, args []any) ([]ExportRow, []Card, error) {
+	ph := make([]string, len(ids))
+	all := slices.Clone(args)
+	for i, id := range ids {
+		all = append(all, id)
+		ph[i] = "$" + strconv.Itoa(len(all))
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+cardCols+`, COALESCE(x.n, 0), COALESCE(x.first, ''), COALESCE(x.last, '')`+cardFrom+`
+		LEFT JOIN (SELECT card_id, COUNT(*) AS n, MIN(served_on) AS first, MAX(served_on) AS last FROM services WHERE card_id IN (`+strings.Join(ph, ",")+`) GROUP BY card_id) x ON x.card_id = c.id`+
+		where+` AND c.id IN (`+strings.Join(ph, ",")+`)`, all...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	byID := make(map[int64]int, len(ids))
 	var out []ExportRow
 	var cards []Card
 	for rows.Next() {
@@ -93,35 +173,24 @@ func (s *Service) ExportCards(ctx context.Context, a access.Actor, q CardQuery, 
 		if err := rows.Scan(&c.ID, &c.Number, &c.SiteID, &c.SiteCode, &c.SiteNameZH, &c.SiteNameEN, &c.sitePath, &c.Sex, &c.birth, &c.BirthYear, &c.Ethnicity, &groups,
 			&c.HomeUnitID, &c.HomeNameZH, &c.HomeNameEN, &c.CurrentID, &c.CurrentZH, &c.CurrentEN, &c.Status, &c.MergedInto, &c.Anonymised, &c.LastActive, &c.CreatedAt, &c.currentPath,
 			&r.Services, &r.FirstService, &r.LastService); err != nil {
-			rows.Close()
-			return nil, err
+			return nil, nil, err
 		}
-		r.Row = len(out) + 1
 		r.Site, r.Sex, r.BirthYear, r.Ethnicity, r.Groups, r.Status = c.SiteCode, c.Sex, c.BirthYear, c.Ethnicity, analytics.SplitGroups(groups), c.Status
+		byID[c.ID] = len(out)
 		out = append(out, r)
 		cards = append(cards, c)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || !identified {
-		return out, err
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		for i, c := range cards {
-			if c.Anonymised != "" || !c.own(a) {
-				continue
-			}
-			id, err := s.open(ctx, tx, c)
-			if err != nil {
-				return err
-			}
-			out[i].Number, out[i].Identity = c.Number, &id
-			if err := logAccess(ctx, tx, a, c.ID, protected, reason); err != nil {
-				return err
-			}
+	// Back into the order of ids.
+	ordered, orderedCards := make([]ExportRow, 0, len(out)), make([]Card, 0, len(out))
+	for _, id := range ids {
+		if i, ok := byID[id]; ok {
+			ordered, orderedCards = append(ordered, out[i]), append(orderedCards, cards[i])
 		}
-		return nil
-	})
-	return out, err
+	}
+	return ordered, orderedCards, nil
 }
 
 // Exact reports whether counts of people are shown to a exactly. This is the one rule of

@@ -3,6 +3,7 @@ package beneficiaries
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,7 +36,85 @@ func anonymise(ctx context.Context, tx *sql.Tx, id int64, on string) error {
 			return err
 		}
 	}
+	return scrubAudit(ctx, tx, id)
+}
+
+// freeText are the fields of referrals, services and feedback that hold what someone wrote about
+// the person; anonymise blanks them in the records and scrubAudit in the audit log's copies.
+var freeText = map[string]bool{"reason": true, "response": true, "override_reason": true, "note": true, "comment": true}
+
+// scrubAudit blanks the free text of a card's referrals, services (those deleted too) and
+// feedback in the audit log's copies of them, so that what anonymising takes from the records
+// does not stay readable in their history. The entries themselves stay: who did what, when.
+func scrubAudit(ctx context.Context, tx *sql.Tx, card int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, COALESCE(CAST(before AS TEXT), ''), COALESCE(CAST(after AS TEXT), '') FROM audit_log
+		WHERE entity = 'referral' AND entity_id IN (SELECT id FROM referrals WHERE card_id = $1)
+			OR entity = 'feedback' AND entity_id IN (SELECT id FROM feedback WHERE card_id = $1)
+			OR entity = 'service' AND CAST(before ->> 'card_id' AS TEXT) = $2`, card, strconv.FormatInt(card, 10))
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		id            int64
+		before, after any
+	}
+	var changed []entry
+	for rows.Next() {
+		var id int64
+		var before, after string
+		if err := rows.Scan(&id, &before, &after); err != nil {
+			rows.Close()
+			return err
+		}
+		b, bChanged := blankFreeText(before)
+		af, aChanged := blankFreeText(after)
+		if bChanged || aChanged {
+			changed = append(changed, entry{id, b, af})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, e := range changed {
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET before = $1, after = $2 WHERE id = $3`, e.before, e.after, e.id); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// blankFreeText blanks the freeText fields, at any depth, of a JSON document ("" for none) and
+// returns the document to store (nil for none) and whether it changed.
+func blankFreeText(doc string) (any, bool) {
+	if doc == "" {
+		return nil, false
+	}
+	var v any
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		return doc, false
+	}
+	changed := false
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, f := range x {
+				if s, ok := f.(string); ok && freeText[k] && s != "" {
+					x[k], changed = "", true
+				} else {
+					walk(f)
+				}
+			}
+		case []any:
+			for _, f := range x {
+				walk(f)
+			}
+		}
+	}
+	walk(v)
+	out, _ := json.Marshal(v)
+	return string(out), changed
 }
 
 // Erase anonymises one card on the person's request.

@@ -146,6 +146,24 @@ func TestCardsSealedScopedAndLogged(t *testing.T) {
 		if _, _, err := w.svc.AccessLog(ctx, w.caseAH, 0, 10, 0); !errors.Is(err, access.ErrForbidden) {
 			t.Errorf("caseworker reads the access log: %v", err)
 		}
+		// An administrator of a province reads the log of its own cards, not of another's.
+		js, err := w.svc.Register(ctx, w.caseJS, person(w.bh1.ID, "钱七", "1991-05-05"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Identify(ctx, w.caseJS, js.ID, "service"); err != nil {
+			t.Fatal(err)
+		}
+		ahAdmin := access.Actor{PublicID: "admin-ah", Role: access.NationalAdmin, UnitID: w.ah.ID, UnitPath: w.ah.Path}
+		if log, n, err := w.svc.AccessLog(ctx, ahAdmin, 0, 10, 0); err != nil || n != 1 || log[0].CardID != c.ID {
+			t.Errorf("Anhui's administrator reads the access log: %+v %d %v, want Anhui's one read", log, n, err)
+		}
+		if _, n, err := w.svc.AccessLog(ctx, ahAdmin, js.ID, 10, 0); err != nil || n != 0 {
+			t.Errorf("Anhui's administrator reads %d reads of Jiangsu's card (%v)", n, err)
+		}
+		if _, n, err := w.svc.AccessLog(ctx, access.System, 0, 10, 0); err != nil || n != 2 {
+			t.Errorf("the whole log holds %d reads (%v), want 2", n, err)
+		}
 		// A sealed value moved to another card does not open.
 		c2, err := w.svc.Register(ctx, w.caseAH, person(w.fd1.ID, "赵六", "1990-05-05"), nil)
 		if err != nil {

@@ -41,6 +41,22 @@ func WriteCSV(w io.Writer, header []string, next func() ([]string, error)) error
 // WriteXLSX writes a workbook of one sheet named sheet, through excelize's streaming writer.
 // Every cell is a string, so that codes like "001" and dates stay as written.
 func WriteXLSX(w io.Writer, sheet string, header []string, next func() ([]string, error)) error {
+	return WriteXLSXCells(w, sheet, header, func() ([]any, error) {
+		rec, err := next()
+		if rec == nil || err != nil {
+			return nil, err
+		}
+		out := make([]any, len(rec))
+		for i, v := range rec {
+			out[i] = v
+		}
+		return out, nil
+	})
+}
+
+// WriteXLSXCells writes a workbook as WriteXLSX does, with each cell as its value's type: a
+// number stays a number, so that a figure can be summed.
+func WriteXLSXCells(w io.Writer, sheet string, header []string, next func() ([]any, error)) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
@@ -50,14 +66,11 @@ func WriteXLSX(w io.Writer, sheet string, header []string, next func() ([]string
 	if err != nil {
 		return err
 	}
-	cells := func(rec []string) []any {
-		out := make([]any, len(rec))
-		for i, v := range rec {
-			out[i] = v
-		}
-		return out
+	head := make([]any, len(header))
+	for i, v := range header {
+		head[i] = v
 	}
-	if err := sw.SetRow("A1", cells(header)); err != nil {
+	if err := sw.SetRow("A1", head); err != nil {
 		return err
 	}
 	for n := 2; ; n++ {
@@ -69,7 +82,7 @@ func WriteXLSX(w io.Writer, sheet string, header []string, next func() ([]string
 			break
 		}
 		axis, _ := excelize.CoordinatesToCellName(1, n)
-		if err := sw.SetRow(axis, cells(rec)); err != nil {
+		if err := sw.SetRow(axis, rec); err != nil {
 			return err
 		}
 	}

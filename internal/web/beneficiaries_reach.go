@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -311,9 +312,7 @@ func (h *cardsWeb) reachTableExport(w http.ResponseWriter, r *http.Request, a ac
 	if f.By != "service_type" {
 		name += "-" + f.By
 	}
-	if err := serveTable(w, format, "reach", name, header, recs); err != nil {
-		h.serverError(w, r, err)
-	}
+	serveTable(w, r, format, "reach", name, header, recs)
 }
 
 // ---- /reach/drift ----
@@ -726,8 +725,13 @@ func (h *cardsWeb) cardsTableExport(w http.ResponseWriter, r *http.Request, a ac
 	if identified {
 		header = append(header, tr.T("field.number"), tr.T("field.name"), tr.T("field.id_number"), tr.T("field.phone"), tr.T("field.address"), tr.T("field.guardian"))
 	}
-	recs := make([][]any, 0, len(rows))
-	for _, e := range rows {
+	next, stop := iter.Pull2(rows)
+	defer stop()
+	streamSheet(w, r, format, "cards", "cards", header, func() ([]any, error) {
+		e, err, ok := next()
+		if !ok || err != nil {
+			return nil, err
+		}
 		rec := []any{e.Row, e.Site, e.Sex, e.BirthYear, e.Ethnicity, strings.Join(e.Groups, ","), e.Status, e.Services, e.FirstService, e.LastService}
 		if identified {
 			if id := e.Identity; id != nil {
@@ -736,9 +740,6 @@ func (h *cardsWeb) cardsTableExport(w http.ResponseWriter, r *http.Request, a ac
 				rec = append(rec, "", "", "", "", "", "")
 			}
 		}
-		recs = append(recs, rec)
-	}
-	if err := serveTable(w, format, "cards", "cards", header, recs); err != nil {
-		h.serverError(w, r, err)
-	}
+		return rec, nil
+	})
 }

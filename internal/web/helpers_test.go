@@ -176,8 +176,17 @@ func fxSnippet(s string) string {
 // fxUser creates an account as the system actor.
 func fxUser(t *testing.T, db *store.DB, username string, role access.Role, unitID int64) auth.User {
 	t.Helper()
+	var partner int64
+	if role == access.AgencyReporter { // a reporter is one agency's: a fixture agency at its unit
+		p, err := org.New(db).CreatePartner(context.Background(), access.System, org.PartnerInput{Code: "FX-" + username, UnitID: unitID, Type: "cso",
+			NameZH: "测试机构 " + username, NameEN: "Fixture agency " + username})
+		if err != nil {
+			t.Fatalf("agency of %s: %v", username, err)
+		}
+		partner = p.ID
+	}
 	u, err := auth.New(db).CreateUser(context.Background(), access.System, auth.UserInput{
-		Username: username, DisplayName: "FX " + username, Password: fxPassword, Role: role, UnitID: unitID})
+		Username: username, DisplayName: "FX " + username, Password: fxPassword, Role: role, UnitID: unitID, PartnerID: partner})
 	if err != nil {
 		t.Fatalf("create user %s: %v", username, err)
 	}

@@ -1,20 +1,21 @@
 package web
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/csv"
 	"html/template"
+	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"ting/internal/access"
 	"ting/internal/org"
 	"ting/internal/results"
+	"ting/internal/sheet"
 )
 
 // The targets-versus-progress table, its drill-down to child units and to the stored values,
@@ -195,33 +196,48 @@ func (h *resultsWeb) progressExport(format string) func(w http.ResponseWriter, r
 				num(row.Row.Target), num(row.Row.ChildTargets), actual, row.Row.Actual.Values, pct, tr.T("progress_status." + row.Row.Status)})
 		}
 		name := "progress-" + d.Framework.Code + "-" + d.Unit.Code + "-" + d.Period.Key
-		if err := serveTable(w, format, "progress", name, header, recs); err != nil {
-			h.serverError(w, r, err)
-		}
+		serveTable(w, r, format, "progress", name, header, recs)
 	}
 }
 
 // serveTable answers a table as a download named name plus the format's extension: "csv"
-// (UTF-8 with a byte-order mark) or "xlsx" (one sheet, figures kept as numbers). Nothing is
-// written when the table cannot be.
-func serveTable(w http.ResponseWriter, format, sheet, name string, header []string, recs [][]any) error {
-	var buf bytes.Buffer
+// (UTF-8 with a byte-order mark) or "xlsx" (one sheet, figures kept as numbers).
+func serveTable(w http.ResponseWriter, r *http.Request, format, sheet, name string, header []string, recs [][]any) {
+	streamSheet(w, r, format, sheet, name, header, func() ([]any, error) {
+		if len(recs) == 0 {
+			return nil, nil
+		}
+		rec := recs[0]
+		recs = recs[1:]
+		return rec, nil
+	})
+}
+
+// streamSheet sends a table as serveTable does while next produces its records (nil at the
+// end), so a long table is neither held whole nor kept from the client until it is complete (a
+// workbook is assembled by excelize's streaming writer, which keeps a large sheet on disk, and
+// is then sent). A failure once the file has begun cannot be answered with an error page: the
+// connection is broken off, so the client sees a failed download, never a file cut short.
+func streamSheet(w http.ResponseWriter, r *http.Request, format, sheetName, name string, header []string, next func() ([]any, error)) {
 	ctype := "text/csv; charset=utf-8"
-	var err error
 	if format == "xlsx" {
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = resWriteXLSX(&buf, sheet, header, recs)
-	} else {
-		err = resWriteCSV(&buf, header, recs)
-	}
-	if err != nil {
-		return err
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+url.PathEscape(name)+"."+format+`"`)
-	_, err = w.Write(buf.Bytes())
-	return err
+	var err error
+	if format == "xlsx" {
+		err = sheet.WriteXLSXCells(w, sheetName, header, next)
+	} else {
+		err = resWriteCSV(w, header, next)
+	}
+	if err != nil {
+		if r.Context().Err() == nil {
+			slog.Error("download broken off", "path", r.URL.Path, "err", err)
+		}
+		panic(http.ErrAbortHandler)
+	}
 }
 
 func resCell(v any) string {
@@ -240,50 +256,27 @@ func resCell(v any) string {
 
 // resWriteCSV writes UTF-8 with a byte-order mark, which spreadsheet programs need to read
 // Chinese names correctly.
-func resWriteCSV(buf *bytes.Buffer, header []string, recs [][]any) error {
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(buf)
+func resWriteCSV(w io.Writer, header []string, next func() ([]any, error)) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	cw.Write(header)
-	for _, rec := range recs {
+	for {
+		rec, err := next()
+		if err != nil || rec == nil {
+			cw.Flush()
+			return cmp.Or(err, cw.Error())
+		}
 		line := make([]string, len(rec))
 		for i, v := range rec {
 			line[i] = resCSVSafe(resCell(v))
 		}
-		cw.Write(line)
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// resWriteXLSX writes one sheet; figures stay numbers so they can be summed.
-func resWriteXLSX(buf *bytes.Buffer, sheet string, header []string, recs [][]any) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	head := make([]any, len(header))
-	for i, s := range header {
-		head[i] = s
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return err
-	}
-	for i, rec := range recs {
-		axis, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(axis, rec); err != nil {
+		if err := cw.Write(line); err != nil {
 			return err
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.Write(buf)
 }
 
 // ---- drill-down ----
