@@ -878,6 +878,7 @@ func (l *loader) pay(ctx context.Context, svc *plans.Service, c *cast, iv plans.
 		if day == "" {
 			continue
 		}
+		on(svc, day)
 		if _, err := svc.Release(ctx, c.national, t.ID, day, fmt.Sprintf("%s/T%d", iv.Code, t.Seq)); err != nil {
 			return fmt.Errorf("release tranche %d: %w", t.Seq, err)
 		}

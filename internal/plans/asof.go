@@ -32,9 +32,17 @@ type moneyState struct {
 	Spent    int64              // the expenditure of the reports approved by AsOf
 }
 
-// moneyAsOf reads an intervention's money as it stood at the end of asOf ("" = now).
+// moneyAsOf reads an intervention's money as it stood at the end of asOf ("" = now, that is
+// today). Nothing dated after today has happened yet, whatever the day asked: a release stored
+// with a later date (Release refuses one, but older records may hold it) is not paid today, so
+// the intervention's page, the funds-withheld page and the ledger (Ledger stops at today too)
+// all leave it out until its day comes; it shows as ReleaseDated and cannot be released twice.
 func (s *Service) moneyAsOf(ctx context.Context, q store.Queryer, interventionID int64, asOf string) (moneyState, error) {
 	st := moneyState{AsOf: asOf, Reports: map[int]reportAsOf{}}
+	cut := asOf
+	if today := s.today(); cut == "" || cut > today {
+		cut = today
+	}
 	rows, err := q.QueryContext(ctx, `SELECT r.seq, r.status, r.first_submitted_on, r.approved_on,
 		COALESCE((SELECT SUM(e.amount) FROM report_expenditures e WHERE e.report_id = r.id), 0)
 		FROM reports r WHERE r.intervention_id = $1`, interventionID)
@@ -48,12 +56,10 @@ func (s *Service) moneyAsOf(ctx context.Context, q store.Queryer, interventionID
 			rows.Close()
 			return st, err
 		}
-		if asOf != "" {
-			if r.SubmittedOn > asOf {
-				r.ReportState = ReportState{Status: StatusDraft} // not yet sent in
-			} else if r.Status == StatusApproved && r.ApprovedOn > asOf {
-				r.Status, r.ApprovedOn = StatusReviewed, "" // still in review
-			}
+		if r.SubmittedOn > cut {
+			r.ReportState = ReportState{Status: StatusDraft} // not yet sent in
+		} else if r.Status == StatusApproved && r.ApprovedOn > cut {
+			r.Status, r.ApprovedOn = StatusReviewed, "" // still in review
 		}
 		if r.Status == StatusApproved {
 			st.Spent += r.Spent
@@ -78,13 +84,14 @@ func (s *Service) moneyAsOf(ctx context.Context, q store.Queryer, interventionID
 		if err := rows.Scan(&t.ID, &t.Seq, &t.Kind, &t.Amount, &t.ReportSeq, &t.Due, &t.GraceUntil, &t.ReleasedOn, &t.Reference, &t.Paid); err != nil {
 			return st, err
 		}
-		if asOf != "" && t.ReleasedOn > asOf {
+		if t.ReleasedOn > cut {
+			t.ReleaseDated = t.ReleasedOn
 			t.ReleasedOn, t.Reference, t.Paid = "", "", 0 // released later
 		}
 		if t.ReportSeq != 0 {
 			t.ReportStatus = st.Reports[t.ReportSeq].Status
 		}
-		t.Releasable = t.ReleasedOn == "" && Releasable(t.Tranche, t.ReportStatus)
+		t.Releasable = t.ReleasedOn == "" && t.ReleaseDated == "" && Releasable(t.Tranche, t.ReportStatus)
 		t.Payable = t.Amount
 		st.Released += t.Paid
 		st.Tranches = append(st.Tranches, t)

@@ -90,6 +90,7 @@ func cwSetup(t *testing.T, db *store.DB) cwWorld {
 	iv(w.anhui, w.ahPlan, w.ahAgency, w.hf.ID, "AP-AH-09", plans.ActionProgramme, "2011-09-01", "2012-08-31", "TCH", cny("Training", 6_000_000))
 
 	w.apTranches = must(s.Tranches(ctx, w.national, w.ap.ID))(t)
+	at("2011-01-20") // a release is dated no later than the day it is recorded
 	must(s.Release(ctx, w.national, w.apTranches[0].ID, "2011-01-20", "PAY-AH-ADV"))(t)
 	mpTranches := must(s.Tranches(ctx, w.national, w.mp.ID))(t)
 	must(s.Release(ctx, w.national, mpTranches[0].ID, "2011-01-15", "PAY-JS-ADV"))(t)

@@ -34,30 +34,45 @@ type StoredTranche struct {
 	// every other tranche paid (0 if none).
 	HeldFor      int `json:"held_for_report,omitempty"`
 	AfterTranche int `json:"after_tranche,omitempty"`
+	// ReleaseDated is the date of a release recorded with a date after the day the tranche is
+	// seen as of (a record Release no longer accepts, or a past view): until that day the
+	// tranche is unpaid, yet it cannot be released again. "" when none.
+	ReleaseDated string `json:"release_dated,omitempty"`
+	// ReleasableFrom is, for a releasable tranche, the first day its release may be dated: the
+	// day its condition was met (Release). "" otherwise.
+	ReleasableFrom string `json:"releasable_from,omitempty"`
 }
 
-// Tranches lists an intervention's tranches with what each waits on.
+// Tranches lists an intervention's tranches as they stand today, with what each waits on and,
+// for those releasable, the first day a release may bear.
 func (s *Service) Tranches(ctx context.Context, a access.Actor, interventionID int64) ([]StoredTranche, error) {
-	if _, err := s.Intervention(ctx, a, interventionID); err != nil {
+	iv, err := s.Intervention(ctx, a, interventionID)
+	if err != nil {
 		return nil, err
 	}
-	return s.tranches(ctx, s.db.R, interventionID)
-}
-
-// tranches are an intervention's tranches as the records stand now.
-func (s *Service) tranches(ctx context.Context, q store.Queryer, interventionID int64) ([]StoredTranche, error) {
-	st, err := s.moneyAsOf(ctx, q, interventionID, "")
-	return st.Tranches, err
+	st, err := s.moneyAsOf(ctx, s.db.R, interventionID, "")
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range st.Tranches {
+		if t.Releasable {
+			_, st.Tranches[i].ReleasableFrom = st.releaseCondition(iv, t)
+		}
+	}
+	return st.Tranches, nil
 }
 
 // Release records the payment of a tranche in the disbursement ledger. Only an advance or a
-// tranche whose report is approved can be released, and each only once.
+// tranche whose report is approved can be released, and each only once. The release is dated
+// (releasedOn, "" = today) no later than today and not before its condition was met
+// (releaseCondition): the ledger records money paid, and money follows the reports.
 func (s *Service) Release(ctx context.Context, a access.Actor, trancheID int64, releasedOn, reference string) (StoredTranche, error) {
 	if err := a.Require(access.ReleaseFunds); err != nil {
 		return StoredTranche{}, err
 	}
+	today := s.today()
 	if releasedOn == "" {
-		releasedOn = s.today()
+		releasedOn = today
 	}
 	var es valid.Errors
 	es.Date("released_on", releasedOn)
@@ -79,25 +94,31 @@ func (s *Service) Release(ctx context.Context, a access.Actor, trancheID int64, 
 		if err != nil {
 			return fmt.Errorf("tranche %d: %w", trancheID, err)
 		}
-		ts, err := s.tranches(ctx, tx, ivID)
+		st, err := s.moneyAsOf(ctx, tx, ivID, "")
 		if err != nil {
 			return err
 		}
-		for _, t := range ts {
+		for _, t := range st.Tranches {
 			if t.ID != trancheID {
 				continue
 			}
 			switch {
 			case t.ReleasedOn != "":
 				return valid.New("tranche", "already_released", t.ReleasedOn)
+			case t.ReleaseDated != "":
+				return valid.New("tranche", "already_released", t.ReleaseDated)
 			case t.HeldFor != 0:
 				return valid.New("tranche", "report_not_approved", fmt.Sprint(t.HeldFor))
 			case t.AfterTranche != 0:
 				return valid.New("tranche", "earlier_unreleased", fmt.Sprint(t.AfterTranche))
 			case !t.Releasable:
 				return valid.New("tranche", "report_not_approved", fmt.Sprint(t.ReportSeq))
-			case releasedOn < iv.StartOn:
-				return valid.New("released_on", "not_before", "start_on")
+			}
+			if releasedOn > today {
+				return valid.New("released_on", "not_future", today)
+			}
+			if rule, met := st.releaseCondition(iv, t); releasedOn < met {
+				return valid.New("released_on", rule, met)
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO disbursements (tranche_id, amount, released_on, reference, released_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 				t.ID, t.Payable, releasedOn, strings.TrimSpace(reference), a.PublicID, store.Now())
@@ -121,20 +142,55 @@ func (s *Service) Release(ctx context.Context, a access.Actor, trancheID int64, 
 	return out, err
 }
 
+// releaseCondition is the day t's condition to be paid was met, and the rule a release dated
+// before it breaks: the advance is paid at launch, from the intervention's start; a progress
+// tranche once its report is approved; the final tranche settles the accounts, so once every
+// report is approved and every other tranche released. A tranche is never paid before the start.
+func (st moneyState) releaseCondition(iv Intervention, t StoredTranche) (rule, met string) {
+	rule, met = "release_before_start", iv.StartOn
+	later := func(r, day string) {
+		if day > met {
+			rule, met = r, day
+		}
+	}
+	switch t.Kind {
+	case AdvanceTranche:
+	case FinalReport:
+		for _, r := range st.Reports {
+			later("release_before_settlement", r.ApprovedOn)
+		}
+		for _, o := range st.Tranches {
+			if o.ID != t.ID {
+				later("release_before_settlement", o.ReleasedOn)
+			}
+		}
+	default:
+		later("release_before_approval", st.Reports[t.ReportSeq].ApprovedOn)
+	}
+	return rule, met
+}
+
 // Disbursement is one line of the ledger.
 type Disbursement struct {
 	TrancheID    int64  `json:"tranche_id"`
 	Intervention string `json:"intervention_code"`
 	Seq          int    `json:"seq"`
 	Kind         string `json:"kind"`
-	Amount       int64  `json:"amount"`
-	Currency     string `json:"currency"`
-	ReleasedOn   string `json:"released_on"`
-	Reference    string `json:"reference"`
+	// ReportSeq is the report the tranche was paid on (0 for the advance), and ReportStart and
+	// ReportEnd that report's period.
+	ReportSeq   int    `json:"report_seq"`
+	ReportStart string `json:"report_period_start,omitempty"`
+	ReportEnd   string `json:"report_period_end,omitempty"`
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency"`
+	ReleasedOn  string `json:"released_on"`
+	Reference   string `json:"reference"`
 }
 
 // Ledger lists the releases of the interventions the actor sees between two dates (inclusive;
-// empty = open).
+// empty from = open). It ends at today, whatever to says: a release recorded with a later date
+// has not been paid yet (moneyAsOf), so the ledger agrees with the intervention's page and the
+// funds withheld.
 func (s *Service) Ledger(ctx context.Context, a access.Actor, from, to string) ([]Disbursement, error) {
 	ivs, err := s.Interventions(ctx, a, 0)
 	if err != nil {
@@ -144,11 +200,13 @@ func (s *Service) Ledger(ctx context.Context, a access.Actor, from, to string) (
 	for _, iv := range ivs {
 		seen[iv.Code] = true
 	}
-	if to == "" {
-		to = "9999-12-31"
+	if today := s.today(); to == "" || to > today {
+		to = today
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT t.id, i.code, t.seq, t.kind, d.amount, i.currency, d.released_on, d.reference
+	rows, err := s.db.R.QueryContext(ctx, `SELECT t.id, i.code, t.seq, t.kind, t.report_seq, COALESCE(r.period_start, ''), COALESCE(r.period_end, ''),
+		d.amount, i.currency, d.released_on, d.reference
 		FROM disbursements d JOIN tranches t ON t.id = d.tranche_id JOIN interventions i ON i.id = t.intervention_id
+		LEFT JOIN reports r ON r.intervention_id = t.intervention_id AND r.seq = t.report_seq AND t.report_seq <> 0
 		WHERE d.released_on >= $1 AND d.released_on <= $2 ORDER BY d.released_on, i.code, t.seq`, from, to)
 	if err != nil {
 		return nil, err
@@ -157,7 +215,8 @@ func (s *Service) Ledger(ctx context.Context, a access.Actor, from, to string) (
 	out := []Disbursement{}
 	for rows.Next() {
 		var d Disbursement
-		if err := rows.Scan(&d.TrancheID, &d.Intervention, &d.Seq, &d.Kind, &d.Amount, &d.Currency, &d.ReleasedOn, &d.Reference); err != nil {
+		if err := rows.Scan(&d.TrancheID, &d.Intervention, &d.Seq, &d.Kind, &d.ReportSeq, &d.ReportStart, &d.ReportEnd, &d.Amount, &d.Currency,
+			&d.ReleasedOn, &d.Reference); err != nil {
 			return nil, err
 		}
 		if seen[d.Intervention] {

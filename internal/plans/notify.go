@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +43,14 @@ type Notice struct {
 	Due          string `json:"due_on"`
 	Since        string `json:"since,omitempty"` // submitted or reviewed on, for reports waiting on an office
 	Days         int    `json:"days"`            // days late, or days waiting
+	// InPlaceOf names the office (the work plan's unit) that has no account to be reminded,
+	// when the reminder went up to the nearest office above it that has one; "" otherwise.
+	InPlaceOfZH string `json:"in_place_of_zh,omitempty"`
+	InPlaceOfEN string `json:"in_place_of_en,omitempty"`
 }
+
+// InPlaceOf is the name, in lang, of the office the reminder stands in for ("" if none).
+func (n Notice) InPlaceOf(lang string) string { return pick(lang, n.InPlaceOfZH, n.InPlaceOfEN) }
 
 // Title is the intervention's title in lang.
 func (n Notice) Title(lang string) string { return pick(lang, n.TitleZH, n.TitleEN) }
@@ -183,16 +191,17 @@ func (s *Service) dueNotices(ctx context.Context, asOf string, waitDays int, st 
 				to = append(to, p.id)
 			}
 		}
+		n := noticeOf(l.Report, l.Intervention, "", l.DaysLate)
 		// An agency with no active user (many Women's Homes report on paper) would hear
-		// nothing: the office that reviews its reports is told instead, to chase it.
+		// nothing: the office that reviews its reports is told instead, to chase it — or,
+		// when that office has no account either, the nearest office above it that has one.
 		if len(to) == 0 {
-			for _, p := range people {
-				if p.partnerID == 0 && p.unitID == l.Intervention.UnitID && p.role.Has(access.ReviewReports) {
-					to = append(to, p.id)
-				}
+			var err error
+			if to, err = s.upTheHierarchy(ctx, people, l.Intervention, &n, responsible); err != nil {
+				return nil, err
 			}
 		}
-		out = append(out, due{kind: NoticeLate, reportID: l.Report.ID, notice: noticeOf(l.Report, l.Intervention, "", l.DaysLate), recipients: to})
+		out = append(out, due{kind: NoticeLate, reportID: l.Report.ID, notice: n, recipients: to})
 	}
 
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+reportCols+` FROM reports r JOIN interventions i ON i.id = r.intervention_id
@@ -239,19 +248,17 @@ func (s *Service) dueNotices(ctx context.Context, asOf string, waitDays int, st 
 			continue
 		}
 		d := due{reportID: r.ID, notice: noticeOf(r, iv, since, days)}
-		for _, p := range people {
-			if p.partnerID != 0 {
-				continue
+		switch r.Status {
+		case StatusSubmitted:
+			// The office of the plan's unit reviews: a province's officers, or the national
+			// officers for a national plan; a province with no such account is stood in for by
+			// the nearest office above it that has one (the national office reviews too).
+			if d.recipients, err = s.upTheHierarchy(ctx, people, iv, &d.notice, reviewer); err != nil {
+				return nil, err
 			}
-			switch r.Status {
-			case StatusSubmitted:
-				// The office of the plan's unit reviews: a province's officers, or the national
-				// officers for a national plan.
-				if p.unitID == iv.UnitID && p.role.Has(access.ReviewReports) {
-					d.recipients = append(d.recipients, p.id)
-				}
-			case StatusReviewed:
-				if p.role == access.NationalOfficer && strings.HasPrefix(iv.unitPath, p.unitPath) {
+		case StatusReviewed:
+			for _, p := range people {
+				if p.partnerID == 0 && p.role == access.NationalOfficer && strings.HasPrefix(iv.unitPath, p.unitPath) {
 					d.recipients = append(d.recipients, p.id)
 				}
 			}
@@ -266,6 +273,41 @@ func (s *Service) dueNotices(ctx context.Context, asOf string, waitDays int, st 
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// reviewer is an office account that reviews reports; responsible one that reviews or approves
+// them (a late report is chased by either).
+func reviewer(p person) bool { return p.partnerID == 0 && p.role.Has(access.ReviewReports) }
+
+func responsible(p person) bool {
+	return p.partnerID == 0 && (p.role.Has(access.ReviewReports) || p.role.Has(access.ApproveReports))
+}
+
+// upTheHierarchy finds who to remind about a report of iv: the accounts that pass ok at the
+// plan's unit or, when there are none, at the nearest unit above it that has some (up to the
+// national office). When the reminder goes up, n says in place of which office.
+func (s *Service) upTheHierarchy(ctx context.Context, people []person, iv Intervention, n *Notice, ok func(person) bool) ([]int64, error) {
+	ids := strings.Split(strings.Trim(iv.unitPath, "/"), "/")
+	for i := len(ids) - 1; i >= 0; i-- {
+		var to []int64
+		for _, p := range people {
+			if ok(p) && strconv.FormatInt(p.unitID, 10) == ids[i] {
+				to = append(to, p.id)
+			}
+		}
+		if len(to) == 0 {
+			continue
+		}
+		if i < len(ids)-1 {
+			u, err := s.org.Unit(ctx, access.System, iv.UnitID)
+			if err != nil {
+				return nil, err
+			}
+			n.InPlaceOfZH, n.InPlaceOfEN = u.NameZH, u.NameEN
+		}
+		return to, nil
+	}
+	return nil, nil
 }
 
 func noticeOf(r Report, iv Intervention, since string, days int) Notice {

@@ -58,11 +58,12 @@ func TestOverlapApprovalRefused(t *testing.T) {
 		}
 
 		_, err := s.Approve(ctx, w.national, r1.ID, "Approved.")
-		want := valid.FieldError{Row: 1, Field: "period", Rule: "period_overlaps", Param: "2011T1"}
+		// Refused on the report's value, the rule saying what to do (OverlapError says who).
+		want := valid.FieldError{Row: 1, Field: "value", Rule: "report_value_overlaps", Param: "2011T1"}
 		if es, ok := valid.As(err); !ok || len(es) != 1 || es[0] != want {
 			t.Fatalf("approval over an entered 2011T1: %v, want %v", err, want)
 		}
-		for lang, words := range map[string][]string{"en": {"Period", "2011T1", "overlaps"}, "zh": {"期间", "2011T1", "重叠"}} {
+		for lang, words := range map[string][]string{"en": {"Value", "2011T1", "counted twice", "blank"}, "zh": {"数值", "2011T1", "重复计算", "留空"}} {
 			msg := web.NewTr(lang).FieldError(want)
 			for _, w := range words {
 				if !strings.Contains(msg, w) {
@@ -94,7 +95,7 @@ func TestOverlapApprovalRefused(t *testing.T) {
 		must(rs.SaveValues(ctx, w.anhui, []results.ValueInput{{Indicator: "TCH", UnitID: w.hf.ID, Period: "2011T2", Value: overlapF(12)}}))(t)
 		must(s.SaveDraft(ctx, w.ag, r2.ID, plans.ReportDraft{Progress: "Trained 30 teachers.", Values: []plans.ReportValue{{Indicator: "TCH", UnitID: w.hf.ID, Value: 30}}}))(t)
 		_, err = s.Submit(ctx, w.ag, r2.ID, "k2")
-		if es, ok := valid.As(err); !ok || len(es) != 1 || es[0] != (valid.FieldError{Row: 1, Field: "period", Rule: "period_overlaps", Param: "2011T2"}) {
+		if es, ok := valid.As(err); !ok || len(es) != 1 || es[0] != (valid.FieldError{Row: 1, Field: "value", Rule: "report_value_overlaps", Param: "2011T2"}) {
 			t.Fatalf("submission over an entered 2011T2: %v", err)
 		}
 		if r := must(s.Report(ctx, w.ag, r2.ID))(t); r.Status != plans.StatusDraft {

@@ -34,6 +34,7 @@ func TestMoneyAsOf(t *testing.T) {
 		if len(loeTs) != 2 || loeTs[0].Amount != 150_000 || loeTs[1].Amount != 350_000 || loeTs[1].Kind != plans.FinalReport {
 			t.Fatalf("Letter of Exchange tranches %+v", loeTs)
 		}
+		at("2011-07-09")
 		must(s.Release(ctx, w.national, loeTs[0].ID, "2011-07-09", "PAY-LOE-ADV"))(t)
 		at("2011-07-10")
 		must(s.Approve(ctx, w.national, w.loeReport.ID, ""))(t)
@@ -53,6 +54,7 @@ func TestMoneyAsOf(t *testing.T) {
 		if h := heldOn("2011-07-10", w.loe); len(h) != 1 || h[0].Tranche.Seq != 2 || h[0].Reason != plans.WaitRelease || h[0].Amount != 250_000 || h[0].Tranche.Amount != 350_000 {
 			t.Errorf("the approved final tranche on 10 July: %+v", h)
 		}
+		at("2011-07-12")
 		if paid := must(s.Release(ctx, w.national, loeTs[1].ID, "2011-07-12", "PAY-LOE-FIN"))(t); paid.Paid != 250_000 {
 			t.Errorf("the final tranche paid %d, held at 250,000", paid.Paid)
 		}

@@ -208,7 +208,9 @@ func mayFill(a access.Actor, iv Intervention) error {
 	if err := a.Require(access.FillReports); err != nil {
 		return err
 	}
-	if a.PartnerID != 0 && a.PartnerID != iv.AgencyID {
+	// A reporter writes for one agency; one without an agency (an account made before the
+	// partner was required) writes for none.
+	if a.PartnerID == 0 || a.PartnerID != iv.AgencyID {
 		return access.ErrForbidden
 	}
 	return nil
@@ -411,7 +413,7 @@ func (s *Service) Submit(ctx context.Context, a access.Actor, id int64, key stri
 		}
 	}
 	if es.Err() != nil {
-		return Report{}, es
+		return Report{}, s.explainOverlaps(ctx, r, es)
 	}
 	today := s.today()
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -480,11 +482,13 @@ func (s *Service) decide(ctx context.Context, a access.Actor, id int64, perm acc
 	if err := a.Require(perm); err != nil {
 		return Report{}, err
 	}
+	var rep Report // as read in the transaction, to explain a refusal of its values
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		r, iv, err := s.report(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
+		rep = r
 		if a.PartnerID != 0 {
 			return access.ErrForbidden // agencies do not judge reports
 		}
@@ -506,10 +510,97 @@ func (s *Service) decide(ctx context.Context, a access.Actor, id int64, perm acc
 		}
 		return s.event(ctx, tx, a, r, iv, action, r.Status, to, strings.TrimSpace(comment))
 	})
+	if es, ok := valid.As(err); ok && rep.ID != 0 {
+		err = s.explainOverlaps(ctx, rep, es)
+	}
 	if err != nil {
 		return Report{}, err
 	}
 	return s.Report(ctx, a, id)
+}
+
+// Overlap is a value already recorded in the results framework that a report's value would
+// count a second time: the same indicator, unit and disaggregation for a period that contains
+// the month the report's value is counted in (a provincial office's figure for January-April
+// beside a report whose period ends in April). Numbers stay exact only if one of the two goes:
+// the report leaves its figure blank, or the office that keeps the recorded value deletes it.
+type Overlap struct {
+	Row       int    `json:"row"`        // the report's value, 1-based in Report.Values
+	Period    string `json:"period"`     // the recorded value's period key (2012T1)
+	Source    string `json:"source"`     // how it was recorded: entry, import, dhis2 …
+	SourceRef string `json:"source_ref"` // the source it cites
+	// EnteredBy names the account that entered it ("" when it is not a user's, e.g. a
+	// programme load); Office is that account's unit, or else the province of the value's unit:
+	// the office to ask to delete it.
+	EnteredBy string `json:"entered_by,omitempty"`
+	OfficeZH  string `json:"office_name_zh"`
+	OfficeEN  string `json:"office_name_en"`
+}
+
+// Office is the name, in lang, of the office that keeps the recorded value.
+func (o Overlap) Office(lang string) string { return pick(lang, o.OfficeZH, o.OfficeEN) }
+
+// OverlapError refuses a report's values that would double count recorded ones. It is
+// valid.Errors (the rule report_value_overlaps on the field value of each such row, with the
+// recorded value's period as Param, beside any other failures), with who holds each value.
+type OverlapError struct {
+	Errors   valid.Errors
+	Overlaps []Overlap
+}
+
+func (e *OverlapError) Error() string { return e.Errors.Error() }
+func (e *OverlapError) Unwrap() error { return e.Errors }
+
+// explainOverlaps turns the results framework's period_overlaps failures of r's values (rows of
+// valueInputs, in r.Values' order) into report_value_overlaps failures on the value, and says
+// who recorded the value each overlaps. es is returned as it is when none is found.
+func (s *Service) explainOverlaps(ctx context.Context, r Report, es valid.Errors) error {
+	var out []Overlap
+	for i, e := range es {
+		if e.Rule != "period_overlaps" || e.Row < 1 || e.Row > len(r.Values) {
+			continue
+		}
+		v := r.Values[e.Row-1]
+		o := Overlap{Row: e.Row, Period: e.Param}
+		var enteredBy string
+		var unitPath string
+		err := s.db.R.QueryRowContext(ctx, `SELECT d.source, d.source_ref, d.entered_by, u.path FROM data_values d JOIN indicators n ON n.id = d.indicator_id
+			JOIN org_units u ON u.id = d.unit_id WHERE n.code = $1 AND d.unit_id = $2 AND d.combo = $3 AND d.period = $4`,
+			v.Indicator, v.UnitID, v.Combo, e.Param).Scan(&o.Source, &o.SourceRef, &enteredBy, &unitPath)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // deleted since: the failure stands as the framework said it
+		}
+		if err != nil {
+			return err
+		}
+		office := int64(0)
+		var name string
+		var unitID int64
+		err = s.db.R.QueryRowContext(ctx, `SELECT display_name, unit_id FROM users WHERE public_id = $1`, enteredBy).Scan(&name, &unitID)
+		switch {
+		case err == nil:
+			o.EnteredBy, office = name, unitID
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		default:
+			// Not an account's: the values of a unit are kept by its province's office (the
+			// second unit of its path), or the national office's above the provinces.
+			ids := strings.Split(strings.Trim(unitPath, "/"), "/")
+			if len(ids) > 1 {
+				ids = ids[:2]
+			}
+			fmt.Sscan(ids[len(ids)-1], &office)
+		}
+		if u, err := s.org.Unit(ctx, access.System, office); err == nil {
+			o.OfficeZH, o.OfficeEN = u.NameZH, u.NameEN
+		}
+		es[i].Field, es[i].Rule = "value", "report_value_overlaps"
+		out = append(out, o)
+	}
+	if len(out) == 0 {
+		return es
+	}
+	return &OverlapError{Errors: es, Overlaps: out}
 }
 
 // recordValues writes an approved report's values into the results framework. Where several

@@ -186,6 +186,7 @@ func TestInterventionCycle(t *testing.T) {
 		if err := db.R.QueryRowContext(ctx, `SELECT value, source, source_ref FROM data_values WHERE unit_id = $1 AND period = '2011-04'`, w.hf.ID).Scan(&v, &src, &ref); err != nil || v != 40 || src != "report" || ref != "AP-AH-01/R1" {
 			t.Fatalf("value from the report: %v %s %s %v", v, src, ref, err)
 		}
+		s.SetToday(func() string { return "2011-06-10" })
 		rel := must(s.Release(ctx, w.national, ts[1].ID, "2011-06-10", "PAY-0042"))(t)
 		if rel.ReleasedOn != "2011-06-10" || rel.Amount != ts[1].Amount {
 			t.Fatalf("released %+v", rel)

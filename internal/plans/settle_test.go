@@ -60,9 +60,12 @@ func TestFinalTrancheSettles(t *testing.T) {
 		}
 		must(s.Release(ctx, w.national, ts[0].ID, "2011-01-10", "ADV"))(t)
 		approve(reps[0], 2_500_000, 0, "2011-05-05")
+		on := func(day string) { s.SetToday(func() string { return day }) } // a release is dated no later than today
+		on("2011-05-20")
 		must(s.Release(ctx, w.national, ts[1].ID, "2011-05-20", "T1"))(t)
 		// The final report approved before the second: the accounts cannot be settled yet.
 		approve(reps[2], 3_500_000, 1_200_000, "2012-01-05")
+		on("2012-01-10")
 		if f := final(); f.Releasable || f.HeldFor != 2 {
 			t.Fatalf("final tranche with report 2 unapproved: %+v", f)
 		}
@@ -70,6 +73,7 @@ func TestFinalTrancheSettles(t *testing.T) {
 			t.Fatalf("settling before report 2 is approved: %v", err)
 		}
 		approve(reps[1], 3_000_000, 0, "2012-01-06")
+		on("2012-01-10")
 		if f := final(); f.Releasable || f.HeldFor != 0 || f.AfterTranche != 3 {
 			t.Fatalf("final tranche with tranche 3 unpaid: %+v", f)
 		}
@@ -123,6 +127,7 @@ func TestFinalTrancheSettles(t *testing.T) {
 		must(s.Release(ctx, w.national, mts[0].ID, "2011-01-10", "MP-ADV"))(t)
 		iv = mp // approve reads the budget lines of iv
 		approve(mreps[0], 150_000, 50_000, "2011-07-05")
+		on("2011-07-10")
 		rel = must(s.Release(ctx, w.national, mts[1].ID, "2011-07-10", "MP-FINAL"))(t)
 		if rel.Paid != 0 || rel.Refund != 100_000 {
 			t.Fatalf("mini programme settlement %+v", rel)

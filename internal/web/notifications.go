@@ -31,8 +31,16 @@ func NotificationText(tr Tr, n plans.Notification) string {
 	if tr.Has("report." + n.ReportKind) {
 		report = tr.T("report." + n.ReportKind)
 	}
-	return tr.T("notify."+n.Kind, "Code", n.Intervention, "Title", n.Title(tr.Lang), "Agency", n.Agency(tr.Lang), "Seq", n.Seq,
+	text := tr.T("notify."+n.Kind, "Code", n.Intervention, "Title", n.Title(tr.Lang), "Agency", n.Agency(tr.Lang), "Seq", n.Seq,
 		"Report", report, "Due", n.Due, "Since", n.Since, "Days", n.Days)
+	if office := n.InPlaceOf(tr.Lang); office != "" {
+		sep := " " // Chinese sentences follow one another without a space
+		if tr.Lang == "zh" {
+			sep = ""
+		}
+		text += sep + tr.T("notify.in_place_of", "Office", office)
+	}
+	return text
 }
 
 // ReminderLetter writes one user's reminder e-mail in lang: plans.RemindOptions.Letter.

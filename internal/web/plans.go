@@ -624,6 +624,7 @@ type ivTrancheLine struct {
 	Amount     string
 	WaitsOn    string
 	Settle     string // the final tranche's settlement, when it can be released
+	Window     string // the dates a release may bear, when it can be released
 	Refund     string
 	CanRelease bool
 	On         ivInput
@@ -701,6 +702,8 @@ func (h *interventionsWeb) interventionData(r *http.Request, a access.Actor, id 
 		line := ivTrancheLine{T: t, Kind: tr.T("pw.tranche." + t.Kind), Amount: money(t.Amount),
 			CanRelease: d.CanRelease && t.Releasable}
 		switch {
+		case t.ReleaseDated != "":
+			line.WaitsOn = tr.T("pw.release_dated", "Date", t.ReleaseDated)
 		case t.Kind == plans.AdvanceTranche:
 			line.WaitsOn = tr.T("pw.waits_launch")
 		case t.HeldFor != 0:
@@ -718,6 +721,9 @@ func (h *interventionsWeb) interventionData(r *http.Request, a access.Actor, id 
 			if t.Refund > 0 {
 				line.Refund = tr.T("pw.refund_due", "Refund", money(t.Refund))
 			}
+		}
+		if t.Releasable {
+			line.Window = tr.T("pw.release_window", "From", t.ReleasableFrom, "To", d.Today)
 		}
 		form := "release-" + itoa(t.ID)
 		line.On = newIvInput("released_on", f.Val(form, "released_on", d.Today))

@@ -169,7 +169,7 @@ func (h *interventionsWeb) apiSubmit(w http.ResponseWriter, r *http.Request, a a
 	}
 	rep, err := h.svc.Submit(r.Context(), a, id, key)
 	if err != nil {
-		return err
+		return ivOverlapErrors(reqCtx(r).tr, err)
 	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
@@ -191,7 +191,7 @@ func (h *interventionsWeb) apiDecide(decide func(context.Context, access.Actor, 
 		}
 		rep, err := decide(r.Context(), a, id, b.Comment)
 		if err != nil {
-			return err
+			return ivOverlapErrors(reqCtx(r).tr, err)
 		}
 		writeJSON(w, http.StatusOK, rep)
 		return nil

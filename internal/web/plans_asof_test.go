@@ -62,9 +62,11 @@ func TestPlansAsOfAgree(t *testing.T) {
 		must(svc.SaveDraft(ctx, agent, reps[0].ID, plans.ReportDraft{Progress: biPendingText, Expenditure: map[int64]int64{loe.LineIDs[0]: 400_000}}))
 		must(svc.Submit(ctx, agent, reps[0].ID, "k2"))
 		must(svc.Review(ctx, province, reps[0].ID, ""))
+		at("2011-07-09") // a release is dated no later than the day it is recorded
 		must(svc.Release(ctx, national, ts[0].ID, "2011-07-09", "FXBI-PAY-3"))
 		at("2011-07-10")
 		must(svc.Approve(ctx, national, reps[0].ID, ""))
+		at("2011-07-12")
 		must(svc.Release(ctx, national, ts[1].ID, "2011-07-12", "FXBI-PAY-4"))
 
 		const d = "2011-06-30"

@@ -67,6 +67,19 @@ func biLastHalf(today string) string {
 	return strconv.Itoa(t.Year()-1) + "S2"
 }
 
+// biHalfOf is the half-year containing day (YYYY-MM-DD): the latest the picker offers, since
+// a report may be assembled for the half under way (the mid-term review's, to its last day).
+func biHalfOf(day string) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		t = time.Now().UTC()
+	}
+	if t.Month() >= time.July {
+		return strconv.Itoa(t.Year()) + "S2"
+	}
+	return strconv.Itoa(t.Year()) + "S1"
+}
+
 // params reads unit (default: the actor's own), half (default: the last half that has ended)
 // and framework (default: the first framework in force the actor sees).
 func (h *biannualWeb) params(r *http.Request, a access.Actor) (biParams, error) {
@@ -152,6 +165,8 @@ type biReport struct {
 	Filename            string
 	HasFramework        bool
 	HalfLabel, UnitName string
+	// NoUnits says why the reader can open no report (bound below the provinces); "" otherwise.
+	NoUnits string
 }
 
 func biText(s string) biCell { return biCell{Text: s, Value: s} }
@@ -215,9 +230,14 @@ func biHalfLabel(tr Tr, key string) string {
 	return key
 }
 
-func biTranche(tr Tr, t plans.Tranche) string {
+// biTranche names a tranche by its number and condition: the advance, or the report it is paid
+// on, with that report's period when known (from, to; "" when not).
+func biTranche(tr Tr, t plans.Tranche, from, to string) string {
 	if t.Kind == plans.AdvanceTranche {
 		return tr.T("biannual.tranche_advance", "N", t.Seq)
+	}
+	if from != "" && to != "" {
+		return tr.T("biannual.tranche_report_period", "N", t.Seq, "Report", t.ReportSeq, "From", from, "To", to)
 	}
 	return tr.T("biannual.tranche_report", "N", t.Seq, "Report", t.ReportSeq)
 }
@@ -319,7 +339,8 @@ func biLayout(tr Tr, c plans.Consolidated, today string) biReport {
 	sums, order := map[string]int64{}, []string{}
 	for _, d := range c.Disbursements {
 		dt.Rows = append(dt.Rows, []biCell{biText(d.ReleasedOn), biText(d.Intervention),
-			biText(biTranche(tr, plans.Tranche{Seq: d.Seq, Kind: d.Kind})), biMoney(d.Amount), biText(d.Currency), biText(d.Reference)})
+			biText(biTranche(tr, plans.Tranche{Seq: d.Seq, Kind: d.Kind, ReportSeq: d.ReportSeq}, d.ReportStart, d.ReportEnd)), biMoney(d.Amount), biText(d.Currency),
+			biText(d.Reference)})
 		if _, ok := sums[d.Currency]; !ok {
 			order = append(order, d.Currency)
 		}
@@ -342,7 +363,7 @@ func biLayout(tr Tr, c plans.Consolidated, today string) biReport {
 			late = tr.T("biannual.late")
 		}
 		ht.Rows = append(ht.Rows, []biCell{biText(w.Intervention.Code + " " + w.Intervention.Title(tr.Lang)), biText(w.Intervention.Agency(tr.Lang)),
-			biText(biTranche(tr, w.Tranche)), biMoney(w.Amount), biText(w.Intervention.Currency), biStatus(tr, "withheld.", w.Reason),
+			biText(biTranche(tr, w.Tranche, "", "")), biMoney(w.Amount), biText(w.Intervention.Currency), biStatus(tr, "withheld.", w.Reason),
 			biText(w.Since), biInt(w.Days), biText(late)})
 		if _, ok := sums[w.Intervention.Currency]; !ok {
 			order = append(order, w.Intervention.Currency)
@@ -410,11 +431,13 @@ func biInKind(tr Tr, id, caption string, sum plans.ContributionSummary) biTable 
 
 // ---- pickers ----
 
-// pickers fills the unit, half-year and framework choices of the page's form.
-func (h *biannualWeb) pickers(ctx context.Context, tr Tr, a access.Actor, rep *biReport, p biParams) error {
+// reportUnits are the units the actor may assemble a report for — their own office if it is the
+// national office or a province, and under the national office the open provinces — with the
+// actor's own unit.
+func (h *biannualWeb) reportUnits(ctx context.Context, lang string, a access.Actor) ([]org.Unit, org.Unit, error) {
 	own, err := h.org.Unit(ctx, a, a.UnitID)
 	if err != nil {
-		return err
+		return nil, own, err
 	}
 	var units []org.Unit
 	if own.Level == org.National || own.Level == org.Provincial {
@@ -423,14 +446,23 @@ func (h *biannualWeb) pickers(ctx context.Context, tr Tr, a access.Actor, rep *b
 	if own.Level == org.National {
 		kids, err := h.org.Children(ctx, a, own.ID)
 		if err != nil {
-			return err
+			return nil, own, err
 		}
-		sortUnits(kids, tr.Lang)
+		sortUnits(kids, lang)
 		for _, k := range kids {
 			if k.Level == org.Provincial && !k.Closed() {
 				units = append(units, k)
 			}
 		}
+	}
+	return units, own, nil
+}
+
+// pickers fills the unit, half-year and framework choices of the page's form.
+func (h *biannualWeb) pickers(ctx context.Context, tr Tr, a access.Actor, rep *biReport, p biParams) error {
+	units, _, err := h.reportUnits(ctx, tr.Lang, a)
+	if err != nil {
+		return err
 	}
 	for _, u := range units {
 		rep.Units = append(rep.Units, resOption{Value: itoa(u.ID), Label: u.Name(tr.Lang), Selected: u.ID == p.Unit})
@@ -440,7 +472,7 @@ func (h *biannualWeb) pickers(ctx context.Context, tr Tr, a access.Actor, rep *b
 	for y := last; y >= resFirstYear; y-- {
 		for _, k := range []string{"S2", "S1"} {
 			key := strconv.Itoa(y) + k
-			if key > biLastHalf(today) && key != p.Half {
+			if key > biHalfOf(today) && key != p.Half {
 				continue
 			}
 			rep.Halves = append(rep.Halves, resOption{Value: key, Label: biHalfLabel(tr, key), Selected: key == p.Half})
@@ -462,6 +494,19 @@ func (h *biannualWeb) pickers(ctx context.Context, tr Tr, a access.Actor, rep *b
 
 func (h *biannualWeb) page(w http.ResponseWriter, r *http.Request, a access.Actor) {
 	tr := reqCtx(r).tr
+	// Reports are made for the national office and the provinces: a reader bound lower (an
+	// agency, a county) can open none of them, and is told so rather than sent to a form
+	// with no unit to choose.
+	units, own, err := h.reportUnits(r.Context(), tr.Lang, a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(units) == 0 {
+		rep := biReport{NoUnits: tr.T("biannual.no_units", "Unit", own.Name(tr.Lang), "Level", tr.T("level."+own.Level.Key()))}
+		h.render(w, r, http.StatusOK, "plans_biannual", &Page{Title: tr.T("biannual.title_national"), Data: rep})
+		return
+	}
 	c, p, err := h.consolidated(r, a)
 	es, err := formErrors(err)
 	if err != nil {

@@ -126,6 +126,7 @@ func biSetup(t *testing.T, db *store.DB) biFixture {
 	ts, err := svc.Tranches(ctx, natOfficer, x.ap.ID)
 	must(err)
 	x.advance, x.first = ts[0], ts[1]
+	at("2011-01-20") // a release is dated no later than the day it is recorded
 	_, err = svc.Release(ctx, natOfficer, x.advance.ID, "2011-01-20", "FXBI-PAY-1")
 	must(err)
 

@@ -7,11 +7,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"ting/internal/access"
 	"ting/internal/plans"
+	"ting/internal/results"
 	"ting/internal/store"
 	"ting/internal/valid"
 )
@@ -112,7 +114,7 @@ func (h *interventionsWeb) reportData(r *http.Request, a access.Actor, id int64,
 	officer := a.PartnerID == 0
 	d := ivReportData{R: rep, IV: iv, Title: iv.Title(tr.Lang), Agency: iv.Agency(tr.Lang), Kind: tr.T("report." + rep.Kind),
 		Status: tr.T("pw.status." + rep.Status), Key: newSubmitKey(), MaxFile: strconv.Itoa(plans.MaxAttachment>>20) + " MB", F: f,
-		CanFill:    editable && a.Can(access.FillReports) && (a.PartnerID == 0 || a.PartnerID == iv.AgencyID),
+		CanFill:    editable && a.Can(access.FillReports) && a.PartnerID != 0 && a.PartnerID == iv.AgencyID,
 		CanReview:  officer && a.Can(access.ReviewReports) && rep.Status == plans.StatusSubmitted,
 		CanReturn:  officer && (a.Can(access.ReviewReports) || a.Can(access.ApproveReports)) && (rep.Status == plans.StatusSubmitted || rep.Status == plans.StatusReviewed),
 		CanApprove: officer && a.Can(access.ApproveReports) && rep.Status == plans.StatusReviewed}
@@ -274,6 +276,43 @@ func draftFromForm(r *http.Request, iv plans.Intervention) (plans.ReportDraft, [
 	return d, targets, es, bad
 }
 
+// ivOverlapErrors says a refusal of a report's values for double counting (plans.OverlapError)
+// in the reader's words: each report_value_overlaps failure's parameter becomes the period of the
+// value already recorded, named in tr's language, and who keeps that value. Any other error is
+// returned as it is.
+func ivOverlapErrors(tr Tr, err error) error {
+	var ov *plans.OverlapError
+	if !errors.As(err, &ov) {
+		return err
+	}
+	es := slices.Clone(ov.Errors)
+	for _, o := range ov.Overlaps {
+		for i := range es {
+			if es[i].Rule == "report_value_overlaps" && es[i].Row == o.Row {
+				es[i].Param = ivOverlapParam(tr, o)
+			}
+		}
+	}
+	return es
+}
+
+// ivOverlapParam names the recorded value a report's value would double count: its period and
+// who entered it (or the office that keeps it), with the source it cites.
+func ivOverlapParam(tr Tr, o plans.Overlap) string {
+	period := o.Period
+	if p, err := results.ParsePeriod(o.Period); err == nil {
+		period = resPeriodLabel(tr, p)
+	}
+	who := tr.T("pw.overlap_by_office", "Office", o.Office(tr.Lang))
+	if o.EnteredBy != "" {
+		who = tr.T("pw.overlap_by_user", "Name", o.EnteredBy, "Office", o.Office(tr.Lang))
+	}
+	if o.SourceRef != "" {
+		who = tr.T("pw.overlap_with_source", "Who", who, "Source", o.SourceRef)
+	}
+	return tr.T("pw.overlap_param", "Period", period, "Who", who)
+}
+
 // reportInput names the input a failure of the report form belongs beside.
 func reportInput(e valid.FieldError, iv plans.Intervention, targets []string) string {
 	switch e.Field {
@@ -329,7 +368,7 @@ func (h *interventionsWeb) reportSave(submit bool) func(w http.ResponseWriter, r
 		}
 		if len(es) == 0 && submit {
 			_, err = h.svc.Submit(ctx, a, id, key)
-			if es, err = formErrors(err); err != nil {
+			if es, err = formErrors(ivOverlapErrors(tr, err)); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -392,7 +431,7 @@ func (h *interventionsWeb) reportDecide(action string) func(w http.ResponseWrite
 			http.Redirect(w, r, "/plans/reports/"+itoa(id), http.StatusSeeOther)
 			return
 		}
-		es, err := formErrors(err)
+		es, err := formErrors(ivOverlapErrors(tr, err))
 		if err != nil {
 			h.fail(w, r, err)
 			return
