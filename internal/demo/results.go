@@ -30,6 +30,15 @@ import (
 //	major media outlets         20 → 224 reporters and journalists
 //	people reached by campaigns 1,000,000 → 1,135,000, and 1,100,000 by the Anhui curricula
 //
+// Two of those lines set a target in one unit and report progress in another: 20 media outlets
+// against 224 journalists, and 100 "trainers/volunteers/back stoppers/implementing agencies" (a
+// mix of people and organisations; §3.2 counts 310 trainers) against 4,239 people trained. A
+// target is in its indicator's unit, so each of those targets sits on an indicator counting what
+// it counts (CP2-MEDIA, CP2-TVBA), which has no value on record because the seeds give none, and
+// the progress the evaluation reports sits on the indicators counting people (CP2-JOURN, CP2-CAP),
+// which have no target: the table shows both lines and computes no percentage of outlets from
+// journalists (1,120%) or of trainers from trainees (4,239%).
+//
 // Every value is reported at a province or below, never at the national unit itself, so that a
 // drill-down from the national table over the provinces adds up to the national figure.
 //
@@ -172,6 +181,8 @@ const (
 	indRES   = "CP2-RES"
 	indCSO   = "CP2-CSO"
 	indJOURN = "CP2-JOURN"
+	indMEDIA = "CP2-MEDIA"
+	indTVBA  = "CP2-TVBA"
 	indCAMP  = "CP2-CAMP"
 	indCURR  = "CP2-CURR"
 	indSERV  = "CP2-SERV"
@@ -189,13 +200,11 @@ const apReportsZH = "行动计划进度报告（每四个月）"
 // teacherFiguresZH is teacherFigures in Chinese.
 const teacherFiguresZH = "种子文件001关于教师的数字前后不一：§3.2称“目前已培训近2,100名教师和310名培训者”；§4表格报告2,194名教师。数值采用§4表格；种子文件未作调和。"
 
-// The trainers/volunteers/back-stoppers/implementing-agencies target (100) is one figure, but
-// the evaluation reports progress by kind of person. Each kind is its own count indicator, on
-// the output it belongs to, so that the table shows 2,194 teachers, 1,086 community-service
-// managers, 142 employers and 817 volunteers as rows. The target sits on CP2-CAP, which would
-// best be a formula over the four; the domain does not evaluate formulas yet (a formula row
-// would read "no data"), so CP2-CAP's values are entered per unit and period as the sum of the
-// four kinds with a "role" breakdown — the test checks that they agree with the four rows.
+// The evaluation reports the people trained by kind of person. Each kind is its own count
+// indicator, on the output it belongs to, so that the table shows 2,194 teachers, 1,086
+// community-service managers, 142 employers and 817 volunteers as rows, and CP2-CAP is the
+// formula over the four (4,239 people). The trainers/volunteers/back-stoppers/implementing-
+// agencies target (100) is not a count of those people: it sits on CP2-TVBA (see above).
 var indicators = []results.IndicatorInput{
 	{Code: indDM, ElementCode: "O1.1", Position: 1, NameZH: "了解以劳动剥削为目的的拐卖问题的决策者", NameEN: "Decision makers made aware of trafficking for labour exploitation",
 		Type: "count", UnitLabelZH: "人", UnitLabelEN: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSourceZH: apReportsZH + "；领导小组记录", DataSourceEN: apReports + "; steering committee records", Frequency: "tertile",
@@ -221,14 +230,22 @@ var indicators = []results.IndicatorInput{
 		Type: "count", UnitLabelZH: "人", UnitLabelEN: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSourceZH: apReportsZH, DataSourceEN: apReports, Frequency: "tertile",
 		DefinitionZH: "参加媒体研讨会或在宣传活动中听取情况介绍的记者和新闻工作者。种子文件以媒体机构数（20）设定目标，却以记者人数（224）报告进展，未给出媒体机构数。",
 		DefinitionEN: "Reporters and journalists trained in media seminars or briefed at campaign events. The seeds set the target in media outlets (20) but report progress in journalists (224) and give no count of outlets."},
+	{Code: indMEDIA, ElementCode: "O1.4", Position: 2, NameZH: "参与项目的主要媒体机构（累计）", NameEN: "Major media outlets engaged (cumulative)",
+		Type: "count", UnitLabelZH: "家媒体机构", UnitLabelEN: "media outlets", Aggregation: "latest", DataSourceZH: apReportsZH, DataSourceEN: apReports, Frequency: "tertile",
+		DefinitionZH: "迄今与项目合作的主要媒体机构（报纸、电视台、电台、新闻网站），各报告单位报告累计数，以最新一次为准。种子文件以此设定目标（20家），但只报告了记者人数（224人，见CP2-JOURN），未给出媒体机构数，因此没有记录数值。",
+		DefinitionEN: "Major media outlets (newspapers, television and radio stations, news websites) working with CP-TING to date; each reporting unit reports its running count, the latest of which counts. The seeds set the target in outlets (20) but report progress only in reporters and journalists (224, CP2-JOURN) and give no count of outlets, so no value is on record."},
 	{Code: indCSO, ElementCode: "O1.6", Position: 1, NameZH: "合作的民间组织（累计）", NameEN: "Civil society organisations engaged (cumulative)",
 		Type: "count", UnitLabelZH: "个机构", UnitLabelEN: "organisations", Aggregation: "latest", DataSourceZH: apReportsZH, DataSourceEN: apReports, Frequency: "tertile",
 		DefinitionZH: "迄今与项目合作的民间组织（各省累计数，以最新一次为准）。",
 		DefinitionEN: "CSOs cooperating with CP-TING to date (running count per province, the latest counts)."},
-	{Code: indCAP, ElementCode: "IO2", Position: 1, NameZH: "接受培训的培训者、志愿者、技术支持人员和执行机构人员", NameEN: "Trainers, volunteers, back-stoppers and implementing-agency staff trained",
+	{Code: indCAP, ElementCode: "IO2", Position: 1, NameZH: "接受培训的人员：教师、社区服务管理人员、雇主和志愿者", NameEN: "People trained: teachers, community-service managers, employers and volunteers",
 		Type: "count", UnitLabelZH: "人", UnitLabelEN: "persons", Aggregation: "formula", Formula: "sum(#{" + indTCH + "}, #{" + indCSM + "}, #{" + indEMP + "}, #{" + indVOL + "})", DataSourceZH: apReportsZH, DataSourceEN: apReports, Frequency: "tertile",
-		DefinitionZH: "接受培训的教师、社区服务管理人员、雇主和志愿者：由下列四项指标相加计算，从不录入。" + teacherFiguresZH + "",
-		DefinitionEN: "Teachers, community-service managers, employers and volunteers trained: computed as the sum of the four indicators below, never entered. " + teacherFigures},
+		DefinitionZH: "接受培训的教师、社区服务管理人员、雇主和志愿者：由下列四项指标相加计算，从不录入。评估报告（§4）以此报告“100名培训者/志愿者/技术支持人员/执行机构”目标的进展，但二者所计不同，目标见CP2-TVBA。" + teacherFiguresZH + "",
+		DefinitionEN: "Teachers, community-service managers, employers and volunteers trained: computed as the sum of the four indicators below, never entered. The evaluation (§4) reports it as progress against the target of 100 trainers/volunteers/back stoppers/implementing agencies, which counts something else: that target is on CP2-TVBA. " + teacherFigures},
+	{Code: indTVBA, ElementCode: "IO2", Position: 2, NameZH: "参与项目的培训者、志愿者、技术支持人员和执行机构", NameEN: "Trainers, volunteers, back-stoppers and implementing agencies engaged",
+		Type: "count", UnitLabelZH: "名培训者、志愿者、技术支持人员或个执行机构", UnitLabelEN: "trainers, volunteers, back-stoppers or implementing agencies", Aggregation: "sum", DataSourceZH: apReportsZH, DataSourceEN: apReports, Frequency: "tertile",
+		DefinitionZH: "项目直接受益者中负责能力建设的一方：培训者、志愿者、技术支持人员（人）和执行机构（机构），每个只计一次，计入首次参与的期间。种子文件以此设定目标（100），但未报告这一口径的进展：§4列出接受培训的人员（见CP2-CAP），§3.2列出310名培训者。因此没有记录数值。",
+		DefinitionEN: "The capacity-building side of the project's direct recipients: trainers, volunteers and back-stoppers (people) and implementing agencies (organisations), each counted once, in the period first engaged. The seeds set the target in these (100) but report no progress in them: §4 lists the people trained (CP2-CAP), §3.2 counts 310 trainers. So no value is on record."},
 	{Code: indTCH, ElementCode: "O2.1", Position: 1, NameZH: "接受生活技能教育培训的教师", NameEN: "Teachers trained in life skills education",
 		Type: "count", UnitLabelZH: "人", UnitLabelEN: "persons", Aggregation: "sum", CategorySets: []string{"sex"}, DataSourceZH: apReportsZH, DataSourceEN: apReports, Frequency: "tertile",
 		DefinitionZH: "试点学校通过层级培训模式接受生活技能与参与式教育培训的教师，计入其受训期间。" + teacherFiguresZH + "",
@@ -267,17 +284,17 @@ const apTarget = "Action Programme target (demonstration)"
 
 var targets = []target{
 	{indDM, "CN", 350, "Seed 001 §1.3: 350 decision makers by project end."},
-	{indCAP, "CN", 100, "Seed 001 §1.3: 100 trainers/volunteers/back stoppers/implementing agencies. The evaluation reports progress by kind (§4): 2,194 teachers, 1,086 community services managers, 142 employers, 817 volunteers. " + teacherFigures},
+	{indTVBA, "CN", 100, "Seed 001 §1.3: 100 trainers/volunteers/back stoppers/implementing agencies. The evaluation reports progress against it in people trained, by kind (§4): 2,194 teachers, 1,086 community services managers, 142 employers, 817 volunteers (CP2-CAP), which is not what this target counts; so no actual stands against it. " + teacherFigures},
 	{indRORG, "CN", 2, "Seed 001 §1.3: 2 national research organizations; §4: 190 researchers from 2 national and 8 provincial research institutions."},
 	{indCSO, "CN", 2, "Seed 001 §1.3: 2 Civil Society Organizations (CSO)."},
-	{indJOURN, "CN", 20, "Seed 001 §1.3 sets 20 major media outlets; §4 reports progress as 224 reporters and journalists. The two count different things, as the seeds' own table does."},
+	{indMEDIA, "CN", 20, "Seed 001 §1.3: 20 major media outlets. §4 reports progress as 224 reporters and journalists (CP2-JOURN), people, not outlets, and gives no count of outlets; so no actual stands against it."},
 	{indCAMP, "CN", 1000000, "Seed 001 §1.3: 1 million awareness raised by campaigns."},
 	{indSERV, "CN", 75000, "Seed 001 §1.3: 75,000 receive project services."},
 
 	{indDM, "AH", 60, apTarget}, {indDM, "YN", 60, apTarget}, {indDM, "GZ", 50, apTarget},
 	{indDM, "HN", 60, apTarget}, {indDM, "JS", 60, apTarget}, {indDM, "FJ", 50, apTarget},
-	{indCAP, "AH", 15, apTarget}, {indCAP, "YN", 15, apTarget}, {indCAP, "GZ", 15, apTarget},
-	{indCAP, "HN", 15, apTarget}, {indCAP, "JS", 20, apTarget}, {indCAP, "FJ", 15, apTarget},
+	{indTVBA, "AH", 15, apTarget}, {indTVBA, "YN", 15, apTarget}, {indTVBA, "GZ", 15, apTarget},
+	{indTVBA, "HN", 15, apTarget}, {indTVBA, "JS", 20, apTarget}, {indTVBA, "FJ", 15, apTarget},
 	{indCSO, "AH", 1, apTarget}, {indCSO, "YN", 1, apTarget},
 	// Guizhou's campaigns fall short (seed 001 §4.1: the one exception among the provinces'
 	// beneficiary targets, put down to the short running time there).
@@ -841,6 +858,10 @@ func (l *loader) results(ctx context.Context) error {
 		if _, err := svc.CreateIndicator(ctx, l.a, in); err != nil {
 			return fmt.Errorf("indicator %s: %w", in.Code, err)
 		}
+	}
+	// The rules before the values: the offices' entries below pass through them.
+	if err := l.rules(ctx, svc, frameworkCode, indicators); err != nil {
+		return err
 	}
 	inds, err := svc.Indicators(ctx, l.a, frameworkCode)
 	if err != nil {

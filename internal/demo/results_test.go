@@ -19,8 +19,10 @@ func ptr(v float64) *float64 { return &v }
 
 // wantRow is a line of seed 001's section 4 table as Progress must compute it for the national
 // unit over the life of the project. Rows whose figure the seeds report without a target of
-// its own have no target and so the status no_target. CP2-SERV's figure is counted from the
-// beneficiary cards, which LoadPeople makes: TestLoadPeople checks its row.
+// its own have no target and so the status no_target; the two targets the seeds set in another
+// unit than the progress they report (media outlets, trainers/…/agencies) stand on indicators
+// counting what they count, of which nothing is on record, so no_data. CP2-SERV's figure is
+// counted from the beneficiary cards, which LoadPeople makes: TestLoadPeople checks its row.
 type wantRow struct {
 	target, childTargets *float64
 	actual               float64
@@ -29,7 +31,8 @@ type wantRow struct {
 
 var wantTable = map[string]wantRow{
 	indDM:    {ptr(350), ptr(340), 1774, results.Ahead},
-	indCAP:   {ptr(100), ptr(95), 4239, results.Ahead},
+	indCAP:   {nil, nil, 4239, results.NoTarget},
+	indTVBA:  {ptr(100), ptr(95), 0, results.NoData},
 	indTCH:   {nil, nil, 2194, results.NoTarget},
 	indCSM:   {nil, nil, 1086, results.NoTarget},
 	indEMP:   {nil, nil, 142, results.NoTarget},
@@ -38,7 +41,8 @@ var wantTable = map[string]wantRow{
 	indRPROV: {nil, nil, 8, results.NoTarget},
 	indRES:   {nil, nil, 190, results.NoTarget},
 	indCSO:   {ptr(2), ptr(2), 5, results.Ahead},
-	indJOURN: {ptr(20), nil, 224, results.Ahead},
+	indJOURN: {nil, nil, 224, results.NoTarget},
+	indMEDIA: {ptr(20), nil, 0, results.NoData},
 	indCAMP:  {ptr(1000000), ptr(1020000), 1135000, results.OnTrack},
 	indCURR:  {nil, nil, 1100000, results.NoTarget},
 	indSERV:  {ptr(75000), ptr(73000), 95000, results.Ahead},
@@ -97,9 +101,13 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 				t.Errorf("%s: target %v, provinces' targets %v, actual %v, %s; want %v, %v, %v, %s", r.Indicator.Code,
 					show(r.Target), show(r.ChildTargets), r.Actual.Value, r.Status, show(w.target), show(w.childTargets), w.actual, w.status)
 			}
-			// Every target the seeds set was met (§4: "achieved all of the targets").
-			if r.Target != nil && r.Status != results.Ahead && r.Status != results.OnTrack {
+			// Every target the seeds set and report progress against in its own unit was met
+			// (§4: "achieved all of the targets"); no percentage compares two units.
+			if r.Target != nil && r.Actual.Has && r.Status != results.Ahead && r.Status != results.OnTrack {
 				t.Errorf("%s is %s", r.Indicator.Code, r.Status)
+			}
+			if r.Target != nil && !r.Actual.Has && (r.Percent != nil || r.Actual.Values != 0) {
+				t.Errorf("%s: a target without records has %d values, %v%%", r.Indicator.Code, r.Actual.Values, show(r.Percent))
 			}
 		}
 		if got := rows[indTCH].Actual.Value + rows[indCSM].Actual.Value + rows[indEMP].Actual.Value + rows[indVOL].Actual.Value; got != rows[indCAP].Actual.Value {
@@ -107,8 +115,21 @@ func TestResultsReproduceTheEvaluationTable(t *testing.T) {
 		}
 
 		// The seeds' two teacher figures are both on record.
-		if n := rows[indCAP].TargetNote; !strings.Contains(n, "close to 2,100 teachers and 310 trainers") || !strings.Contains(n, "2,194 teachers") {
+		if n := rows[indTVBA].TargetNote; !strings.Contains(n, "close to 2,100 teachers and 310 trainers") || !strings.Contains(n, "2,194 teachers") {
 			t.Errorf("capacity-building target note does not name both teacher figures: %q", n)
+		}
+		// A target and the progress reported against it in another unit are on two rows, each
+		// indicator saying what it counts, in both languages.
+		for _, pair := range [][2]string{{indMEDIA, indJOURN}, {indTVBA, indCAP}} {
+			target, progress := rows[pair[0]].Indicator, rows[pair[1]].Indicator
+			for _, lang := range []string{"zh", "en"} {
+				if target.UnitLabel(lang) == progress.UnitLabel(lang) {
+					t.Errorf("%s and %s both count %q (%s)", target.Code, progress.Code, target.UnitLabel(lang), lang)
+				}
+				if !strings.Contains(target.Definition(lang), progress.Code) {
+					t.Errorf("%s's definition (%s) does not say where progress is reported: %q", target.Code, lang, target.Definition(lang))
+				}
+			}
 		}
 		for _, lang := range []string{"zh", "en"} {
 			if d := rows[indTCH].Indicator.Definition(lang); !strings.Contains(d, "2,100") || !strings.Contains(d, "2,194") {

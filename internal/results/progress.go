@@ -16,11 +16,14 @@ import (
 	"ting/internal/store"
 )
 
-// Figure is an aggregated value and how many stored values it rests on.
+// Figure is an aggregated value and what it rests on: how many stored values, or, for an
+// indicator counting the people served (aggregation reach), how many distinct people on the
+// beneficiary cards, which are not values (Values is then 0).
 type Figure struct {
 	Value  float64 `json:"value"`
-	Has    bool    `json:"has"`    // false when no value was reported
-	Values int     `json:"values"` // stored values counted
+	Has    bool    `json:"has"`              // false when no value was reported
+	Values int     `json:"values"`           // stored values counted
+	People int64   `json:"people,omitempty"` // distinct people counted from the beneficiary cards' services
 }
 
 // actualRaw computes an indicator's figure over a subtree (path LIKE $2) and period ($3..$4)
@@ -468,10 +471,11 @@ type ChildRow struct {
 }
 
 // Drill returns an indicator's progress at each child of unit: the next level of the table.
-// When values are recorded at the unit itself (not at any unit below it) in the period, a last
-// row marked Own gives their figure and count (ownFigure), so that the rows account for the
-// unit's figure: for a sum indicator they add up to it. The own row has no target (targets are
-// set for a unit's whole area), so its status is no_target.
+// When values are recorded at the unit itself (not at any unit below it) in the period (for a
+// reach indicator: people served there), a last row marked Own gives their figure and count
+// (ownFigure), so that the rows account for the unit's figure: for a sum indicator they add up
+// to it. The own row has no target (targets are set for a unit's whole area), so its status is
+// no_target.
 func (s *Service) Drill(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit, p Period, threshold float64) ([]ChildRow, error) {
 	ind, err := s.Indicator(ctx, a, indicatorID)
 	if err != nil {
@@ -521,7 +525,7 @@ func (s *Service) Drill(ctx context.Context, a access.Actor, indicatorID int64, 
 	if err != nil {
 		return nil, err
 	}
-	if own.Values > 0 {
+	if own.Values > 0 || own.People > 0 {
 		out = append(out, ChildRow{Unit: unit, Own: true, Row: makeRow(ind, targetLine{}, own, threshold)})
 	}
 	return out, nil
@@ -554,11 +558,9 @@ func (s *Service) ownReach(ctx context.Context, ind Indicator, unit org.Unit, p 
 		WHERE s.site_id = $1 AND s.served_on >= $2 AND s.served_on <= $3`
 	args := []any{unit.ID, span.From + "-01", span.To + "-31"}
 	var types []string
-	for _, t := range strings.Split(ind.Formula, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			args = append(args, t)
-			types = append(types, fmt.Sprintf("$%d", len(args)))
-		}
+	for _, t := range ind.ReachTypes() {
+		args = append(args, t)
+		types = append(types, fmt.Sprintf("$%d", len(args)))
 	}
 	if len(types) > 0 {
 		query += ` AND s.type IN (` + strings.Join(types, ",") + `)`
@@ -567,5 +569,5 @@ func (s *Service) ownReach(ctx context.Context, ind Indicator, unit org.Unit, p 
 	if err := s.db.R.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return Figure{}, fmt.Errorf("reach of %s at unit %d: %w", ind.Code, unit.ID, err)
 	}
-	return Figure{Value: float64(n), Has: n > 0, Values: n}, nil
+	return Figure{Value: float64(n), Has: n > 0, People: int64(n)}, nil
 }

@@ -7,11 +7,13 @@ package results
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 
 	"ting/internal/access"
 	"ting/internal/org"
+	"ting/internal/results/expr"
 	"ting/internal/store"
 )
 
@@ -152,16 +154,56 @@ func (s *Service) UnitValues(ctx context.Context, a access.Actor, unit org.Unit,
 // ValueSpan returns the first and the last period end of the values of an indicator in a unit's
 // subtree ("" when there are none): the range a trend chart covers, a value counting in the
 // range in which its period ends.
+//
+// A computed indicator has no values of its own. A reach indicator's span is that of the
+// services it counts (reachSpan), so its trend shows the people served year by year (or half by
+// half) as its figures count them; a formula's is the union of the spans of the indicators it
+// reads.
 func (s *Service) ValueSpan(ctx context.Context, a access.Actor, indicatorID int64, unit org.Unit) (first, last string, err error) {
-	if err := a.Require(access.ViewResults); err != nil {
+	ind, err := s.Indicator(ctx, a, indicatorID)
+	if err != nil {
 		return "", "", err
 	}
 	if !a.Sees(unit.Path) {
 		return "", "", store.ErrNotFound
 	}
+	return s.valueSpan(ctx, a, ind, unit, map[int64]bool{})
+}
+
+func (s *Service) valueSpan(ctx context.Context, a access.Actor, ind Indicator, unit org.Unit, seen map[int64]bool) (first, last string, err error) {
+	seen[ind.ID] = true
+	switch ind.Aggregation {
+	case "reach":
+		return reachSpan(ctx, s.db.R, ind, unit)
+	case "formula":
+		e, err := expr.ParseFormula(ind.Formula)
+		if err != nil {
+			return "", "", nil
+		}
+		for _, ref := range e.Refs() {
+			part, err := s.IndicatorByCode(ctx, a, ref.Indicator)
+			if errors.Is(err, store.ErrNotFound) || err == nil && seen[part.ID] {
+				continue
+			}
+			if err != nil {
+				return "", "", err
+			}
+			f, l, err := s.valueSpan(ctx, a, part, unit, seen)
+			if err != nil {
+				return "", "", err
+			}
+			if f != "" && (first == "" || f < first) {
+				first = f
+			}
+			if l > last {
+				last = l
+			}
+		}
+		return first, last, nil
+	}
 	var f, l sql.NullString
 	err = s.db.R.QueryRowContext(ctx, `SELECT MIN(v.period_end), MAX(v.period_end) FROM data_values v JOIN org_units u ON u.id = v.unit_id
-		WHERE v.indicator_id = $1 AND u.path LIKE $2 AND v.legacy = FALSE`, indicatorID, unit.Path+"%").Scan(&f, &l)
+		WHERE v.indicator_id = $1 AND u.path LIKE $2 AND v.legacy = FALSE`, ind.ID, unit.Path+"%").Scan(&f, &l)
 	return f.String, l.String, err
 }
 

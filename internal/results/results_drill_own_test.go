@@ -147,7 +147,7 @@ func TestDrillOwnRowOfReach(t *testing.T) {
 			}
 		}
 		kids, own := drillOwn(t, must(s.Drill(ctx, sys, serv.ID, x.ah, results.LOP, 0))(t), x.ah)
-		if kids["AH-HF"].Actual.Value != 2 || own == nil || own.Actual.Value != 3 || own.Actual.Values != 3 {
+		if kids["AH-HF"].Actual.Value != 2 || own == nil || own.Actual.Value != 3 || own.Actual.People != 3 || own.Actual.Values != 0 {
 			t.Errorf("reach in Anhui: Hefei %+v, own %+v; want 2 and 3", kids["AH-HF"].Actual, own)
 		}
 		if got := must(s.Actual(ctx, sys, serv, x.ah, results.LOP))(t); got.Value != 5 {

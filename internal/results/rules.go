@@ -287,16 +287,36 @@ func mentions(r Rule, codes []string) bool {
 	return false
 }
 
-// Quality checks every rule of a framework against the values in a unit's subtree for the
-// periods that end within p (those its figures count): the data-quality view. Warnings and errors both appear.
-func (s *Service) Quality(ctx context.Context, a access.Actor, frameworkCode string, unit org.Unit, p Period) ([]Violation, error) {
+// rulesAt is a framework's rules for a check at unit, which a must be allowed to see.
+func (s *Service) rulesAt(ctx context.Context, a access.Actor, frameworkCode string, unit org.Unit) ([]Rule, error) {
 	if err := a.Require(access.ViewResults); err != nil {
 		return nil, err
 	}
 	if !a.Sees(unit.Path) {
 		return nil, fmt.Errorf("unit %d: %w", unit.ID, store.ErrNotFound)
 	}
-	rules, err := s.rules(ctx, frameworkCode)
+	return s.rules(ctx, frameworkCode)
+}
+
+// Broken checks every rule of a framework against the values stored at one unit (not below it)
+// for one period key, as the entry form holds them: the rules of severity warning their values
+// break, and any of severity error broken by values stored before the rule was.
+func (s *Service) Broken(ctx context.Context, a access.Actor, frameworkCode string, unit org.Unit, p Period) ([]Violation, error) {
+	rules, err := s.rulesAt(ctx, a, frameworkCode, unit)
+	if err != nil || len(rules) == 0 {
+		return nil, err
+	}
+	vs, err := s.loadValueSet(ctx, s.db.R, unit.ID, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	return check(rules, vs, unit.ID, p.Key), nil
+}
+
+// Quality checks every rule of a framework against the values in a unit's subtree for the
+// periods that end within p (those its figures count): the data-quality view. Warnings and errors both appear.
+func (s *Service) Quality(ctx context.Context, a access.Actor, frameworkCode string, unit org.Unit, p Period) ([]Violation, error) {
+	rules, err := s.rulesAt(ctx, a, frameworkCode, unit)
 	if err != nil || len(rules) == 0 {
 		return nil, err
 	}

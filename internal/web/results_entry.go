@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,6 +69,18 @@ type resEntryData struct {
 	LockKey      string // its period key
 	LockUnit     int64  // the unit it was set on
 	CanLock      bool
+
+	// Broken are the validation rules the values stored here for this period break (warnings,
+	// which do not refuse an entry, and errors broken by values older than the rule), said on
+	// the form as soon as the values are saved.
+	Broken []resBrokenRule
+}
+
+// resBrokenRule is a validation rule the stored values break, with both sides of its comparison.
+type resBrokenRule struct {
+	Code, Name, Severity string
+	Left, Op, Right      string
+	LeftText, RightText  string
 }
 
 // resEntryKinds are the periods values are entered for.
@@ -150,6 +163,15 @@ func (h *resultsWeb) entryData(r *http.Request, a access.Actor, q url.Values, ty
 	d.HasFramework = true
 	if typed != nil {
 		d.Source, d.SourceRef = typed.Get("source"), typed.Get("source_ref")
+	} else {
+		broken, err := h.svc.Broken(ctx, a, d.Framework.Code, d.Unit, d.Period)
+		if err != nil {
+			return d, err
+		}
+		for _, v := range broken {
+			d.Broken = append(d.Broken, resBrokenRule{Code: v.Rule.Code, Name: v.Rule.Name(tr.Lang), Severity: v.Rule.Severity,
+				Left: resNum(v.Left), Op: v.Op, Right: resNum(v.Right), LeftText: v.LeftText, RightText: v.RightTxt})
+		}
 	}
 	stored := map[int64]map[string]results.StoredValue{}
 	legacy := map[int64]int{}
@@ -364,6 +386,7 @@ func (h *resultsWeb) entrySave(w http.ResponseWriter, r *http.Request, a access.
 			h.fail(w, r, err)
 			return
 		}
+		var rules []results.Rule
 		for _, e := range es {
 			if e.Row < 1 || e.Row > len(targets) {
 				inputErr["#"+e.Field] = e
@@ -387,8 +410,19 @@ func (h *resultsWeb) entrySave(w http.ResponseWriter, r *http.Request, a access.
 			}
 			if e.Rule == "validation_rule" {
 				// A stored rule relates several values; its row is only the first of its unit
-				// and period, so it is said above the form rather than beside one input.
+				// and period, so it is said above the form rather than beside one input, by
+				// its name in the reader's language before its code and comparison.
 				name = "#rule " + e.Param
+				code, _, _ := strings.Cut(e.Param, ":")
+				if rules == nil {
+					if rules, err = h.svc.Rules(r.Context(), a, d.Framework.Code); err != nil {
+						h.fail(w, r, err)
+						return
+					}
+				}
+				if i := slices.IndexFunc(rules, func(x results.Rule) bool { return x.Code == code }); i >= 0 {
+					e.Param = rules[i].Name(tr.Lang) + " — " + e.Param
+				}
 			}
 			e.Row = 0
 			if _, dup := inputErr[name]; !dup {

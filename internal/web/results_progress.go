@@ -34,7 +34,11 @@ type resProgressRow struct {
 	Percent      string
 	Bar          resBar
 	DrillURL     string
-	ValuesURL    string
+	ValuesURL    string // the records behind the figure
+
+	// Reach is set for an indicator counting the people served, which has no values: its
+	// ValuesURL is the reach page for the same unit, months and service types.
+	Reach bool
 }
 
 type resProgressData struct {
@@ -78,7 +82,19 @@ func resLayoutRow(tr Tr, row results.Row, unit org.Unit, p results.Period, thres
 	q := resLinkQuery(row.Indicator.ID, unit.ID, p.Key, threshold)
 	out.DrillURL = "/results/progress/drill?" + q
 	out.ValuesURL = "/results/values?" + q
+	out.Reach = row.Indicator.Aggregation == "reach"
 	return out
+}
+
+// resReachURL is the reach page that lists the people a reach indicator counts at a unit over
+// the months from..to ("YYYY-MM"): the unit's figure, broken down by service type and by the
+// units below it.
+func resReachURL(ind results.Indicator, unitID int64, from, to string) string {
+	q := url.Values{"unit": {itoa(unitID)}, "from": {from}, "to": {to}}
+	for _, t := range ind.ReachTypes() {
+		q.Add("type", t)
+	}
+	return "/reach?" + q.Encode()
 }
 
 func (h *resultsWeb) progressData(r *http.Request, a access.Actor) (resProgressData, error) {
@@ -111,6 +127,15 @@ func (h *resultsWeb) progressData(r *http.Request, a access.Actor) (resProgressD
 	prev := ""
 	for _, row := range tab.Rows {
 		line := resLayoutRow(tr, row, d.Unit, d.Period, d.Threshold)
+		if line.Reach {
+			from, to, ok, err := h.svc.ReachMonths(ctx, a, row.Indicator, d.Unit, d.Period)
+			if err != nil {
+				return d, err
+			}
+			if ok {
+				line.ValuesURL = resReachURL(row.Indicator, d.Unit.ID, from, to)
+			}
+		}
 		line.ElementHead = row.Element.Code != prev
 		prev = row.Element.Code
 		d.Rows = append(d.Rows, line)
@@ -144,7 +169,21 @@ func (h *resultsWeb) periodPage(w http.ResponseWriter, r *http.Request, name, ti
 
 // resExportColumns are the exports' columns, as message ids.
 var resExportColumns = []string{"results.col_element_code", "results.col_element", "results.col_indicator_code", "results.col_indicator",
-	"results.col_target", "results.col_child_targets", "results.col_actual", "results.col_values", "results.col_percent", "results.col_status"}
+	"results.col_target", "results.col_child_targets", "results.col_actual", "results.col_values", "results.col_percent", "results.col_status",
+	"results.col_basis"}
+
+// resBasis is the message id saying what a row's figure is counted from: stored values, other
+// indicators by a formula, or the distinct people of the beneficiary cards (reach), which are
+// not values.
+func resBasis(ind results.Indicator) string {
+	switch ind.Aggregation {
+	case "reach":
+		return "results.basis_reach"
+	case "formula":
+		return "results.basis_formula"
+	}
+	return "results.basis_values"
+}
 
 // resCSVSafe keeps a spreadsheet from reading a cell as a formula.
 func resCSVSafe(s string) string {
@@ -185,15 +224,19 @@ func (h *resultsWeb) progressExport(format string) func(w http.ResponseWriter, r
 				}
 				return *v
 			}
-			var actual, pct any = "", ""
+			var actual, pct, values any = "", "", row.Row.Actual.Values
 			if row.Row.Actual.Has {
 				actual = row.Row.Actual.Value
 			}
 			if row.Row.Percent != nil {
 				pct = math.Round(*row.Row.Percent*10) / 10
 			}
+			if row.Reach {
+				values = "" // people counted from the cards, not values: the basis column says so
+			}
 			recs = append(recs, []any{row.Row.Element.Code, row.Row.Element.Name(tr.Lang), row.Row.Indicator.Code, row.Name,
-				num(row.Row.Target), num(row.Row.ChildTargets), actual, row.Row.Actual.Values, pct, tr.T("progress_status." + row.Row.Status)})
+				num(row.Row.Target), num(row.Row.ChildTargets), actual, values, pct, tr.T("progress_status." + row.Row.Status),
+				tr.T(resBasis(row.Row.Indicator))})
 		}
 		name := "progress-" + d.Framework.Code + "-" + d.Unit.Code + "-" + d.Period.Key
 		serveTable(w, r, format, "progress", name, header, recs)
@@ -367,6 +410,24 @@ func (h *resultsWeb) drill(w http.ResponseWriter, r *http.Request, a access.Acto
 		byID[k.Unit.ID] = k
 	}
 	sortUnits(sortByName, tr.Lang)
+	// A reach indicator's records are the people on the cards: every line links to the reach
+	// page of its unit over the months that count them (for the life of the project, those of
+	// this unit's services, which hold every unit's below).
+	reachFrom, reachTo, reachOK := "", "", false
+	if ind.Aggregation == "reach" {
+		if reachFrom, reachTo, reachOK, err = h.svc.ReachMonths(ctx, a, ind, d.Unit, d.Period); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	reachLink := func(line *resProgressRow, unitID int64) {
+		if reachOK {
+			line.ValuesURL = resReachURL(ind, unitID, reachFrom, reachTo)
+		}
+	}
+	if d.Itself != nil {
+		reachLink(d.Itself, d.Unit.ID)
+	}
 	var childTargets *float64
 	for _, u := range sortByName {
 		k := byID[u.ID]
@@ -381,6 +442,7 @@ func (h *resultsWeb) drill(w http.ResponseWriter, r *http.Request, a access.Acto
 			continue
 		}
 		line := resLayoutRow(tr, k.Row, k.Unit, d.Period, d.Threshold)
+		reachLink(&line, k.Unit.ID)
 		d.Children = append(d.Children, resDrillChild{Unit: k.Unit, resProgressRow: line})
 	}
 	// The unit's own line, computed the same way as a row of the table.
@@ -399,6 +461,7 @@ func (h *resultsWeb) drill(w http.ResponseWriter, r *http.Request, a access.Acto
 	}
 	own.Status = results.StatusOf(own.Target, own.Actual, ind.Direction, threshold)
 	d.Own = resLayoutRow(tr, own, d.Unit, d.Period, d.Threshold)
+	reachLink(&d.Own, d.Unit.ID)
 
 	by := r.URL.Query().Get("trend")
 	if by != "half" {
@@ -511,6 +574,11 @@ type resValuesData struct {
 	Own         bool   // only the values recorded at the unit itself, not below it
 	Pager       pager
 	PageBase    string // this page without its offset, for the paging links
+
+	// Reach is set for a reach indicator, which has no values: its figure is the people on the
+	// beneficiary cards, whom the reach page lists (ReachURL, empty when none was ever served).
+	Reach    bool
+	ReachURL string
 }
 
 func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Actor) {
@@ -532,6 +600,19 @@ func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Act
 	}
 	d.PeriodLabel = resPeriodLabel(tr, d.Period)
 	d.Own = r.URL.Query().Get("own") == "1"
+	d.DrillURL = "/results/progress/drill?" + resLinkQuery(ind.ID, d.Unit.ID, d.Period.Key, resThresholdDefault)
+	if d.Reach = ind.Aggregation == "reach"; d.Reach {
+		from, to, ok, err := h.svc.ReachMonths(ctx, a, ind, d.Unit, d.Period)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if ok {
+			d.ReachURL = resReachURL(ind, d.Unit.ID, from, to)
+		}
+		h.render(w, r, http.StatusOK, "results_values", &Page{Title: tr.T("results.values_title"), Data: d})
+		return
+	}
 	pg := newPager(r, 100)
 	vals, total, err := h.svc.ValuesPage(ctx, a, ind.ID, d.Unit, d.Period, tr.Lang, d.Own, pg.Limit, pg.Offset)
 	if err != nil {
@@ -563,6 +644,5 @@ func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Act
 		}
 		d.Lines = append(d.Lines, line)
 	}
-	d.DrillURL = "/results/progress/drill?" + resLinkQuery(ind.ID, d.Unit.ID, d.Period.Key, resThresholdDefault)
 	h.render(w, r, http.StatusOK, "results_values", &Page{Title: tr.T("results.values_title"), Data: d})
 }

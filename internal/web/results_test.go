@@ -335,7 +335,7 @@ func TestResultsEntryProgressAndDrill(t *testing.T) {
 		if err != nil || len(recs) != 3 {
 			t.Fatalf("CSV: %v %q", err, recs)
 		}
-		if got := strings.Join(recs[1], "|"); got != "O1.1|Multi-sectoral coordination|DM|Decision makers reached|350|100|70|2|20|behind" {
+		if got := strings.Join(recs[1], "|"); got != "O1.1|Multi-sectoral coordination|DM|Decision makers reached|350|100|70|2|20|behind|stored values" {
 			t.Errorf("CSV row %q", got)
 		}
 		if recs[0][6] != "Actual" {
