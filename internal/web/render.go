@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,7 +139,6 @@ var funcs = template.FuncMap{
 		}
 		return slices.Contains(current, tag)
 	},
-	"auditView": auditView,
 	"query": func(base string, kv ...any) string {
 		q := url.Values{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -270,6 +270,43 @@ func auditView(e audit.Entry) auditState {
 			v.Before[i].Changed = true
 		}
 	}
+	return v
+}
+
+// auditMoney are the fields, in the records of auditMoneyKinds, that hold money in hundredths
+// (plans.Intervention, Tranche, ReportDraft): at any depth of a key (expenditure.19 is line 19's
+// expenditure), read with two decimals as the plans pages read them.
+var (
+	auditMoney      = map[string]bool{"amount": true, "budget": true, "expenditure": true, "released_before": true, "released_half": true, "released_to_date": true}
+	auditMoneyKinds = map[string]bool{"tranche": true, "report": true, "intervention": true, "work_plan": true}
+)
+
+// AuditView is auditView as the reader reads it: each part of a key that names a field is
+// the field's label in the reader's language, and money is written with its decimals.
+func (p *Page) AuditView(e audit.Entry) auditState {
+	v := auditView(e)
+	relabel := func(lines []auditLine) {
+		for i, l := range lines {
+			parts := strings.Split(l.Key, ".")
+			money := false
+			for j, part := range parts {
+				name, index, _ := strings.Cut(part, "[")
+				money = money || auditMoney[name]
+				if name != "" && p.Has("field."+name) {
+					parts[j] = p.T("field." + name)
+					if index != "" {
+						parts[j] += "[" + index
+					}
+				}
+			}
+			lines[i].Key = strings.Join(parts, " · ")
+			if n, err := strconv.ParseInt(l.Value, 10, 64); err == nil && money && auditMoneyKinds[e.Entity] {
+				lines[i].Value = ivMoney(n)
+			}
+		}
+	}
+	relabel(v.Before)
+	relabel(v.After)
 	return v
 }
 

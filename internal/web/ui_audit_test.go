@@ -393,8 +393,10 @@ func TestUIAuditPage(t *testing.T) {
 					t.Errorf("%s: no row saying %s of %s: want %s", lang, w.action, w.entity, cell)
 				}
 			}
-			for _, w := range []string{`<mark><span class="k">status</span>: sent</mark>`, `<mark><span class="k">status</span>: accepted</mark>`,
-				`<span class="k">reason</span>: Moving to Nanjing</div>`, `<span class="k">amount</span>: 125000`, `<span class="k">released_on</span>: 2012-02-01`} {
+			// Keys read as the form's own labels, and a tranche's amount (kept in hundredths) as money.
+			k := func(field string) string { return `<span class="k">` + fxHTML(tr.T("field."+field)) + `</span>: ` }
+			for _, w := range []string{`<mark>` + k("status") + `sent</mark>`, `<mark>` + k("status") + `accepted</mark>`,
+				k("reason") + `Moving to Nanjing</div>`, k("amount") + `1,250.00`, k("released_on") + `2012-02-01`} {
 				if !strings.Contains(list, w) {
 					t.Errorf("%s: before/after do not read %q", lang, w)
 				}
@@ -423,4 +425,33 @@ func TestUIAuditPage(t *testing.T) {
 			t.Errorf("filtered to tranches:\n%s", fxSnippet(list))
 		}
 	})
+}
+
+// TestUIAuditViewReads: the audit page names a record's fields in the reader's language and
+// writes a plan's money with its decimals, not as the hundredths it is stored in; other
+// numbers and unknown keys stay as they are.
+func TestUIAuditViewReads(t *testing.T) {
+	e := audit.Entry{Entity: "report", Before: `{"status":"submitted"}`, After: `{"status":"approved","expenditure":{"19":1710000},"count":3}`}
+	got := func(ls []auditLine) string {
+		var b strings.Builder
+		for _, l := range ls {
+			fmt.Fprintf(&b, "%s: %s\n", l.Key, l.Value)
+		}
+		return b.String()
+	}
+	p := &Page{Tr: NewTr("en")}
+	if want := "Status: approved\nExpenditure · 19: 17,100.00\ncount: 3\n"; got(p.AuditView(e).After) != want {
+		t.Errorf("English:\n%s\nwant:\n%s", got(p.AuditView(e).After), want)
+	}
+	zh := &Page{Tr: NewTr("zh")}
+	if v := zh.AuditView(e); !strings.HasPrefix(got(v.Before), NewTr("zh").T("field.status")+": submitted") || !v.Before[0].Changed {
+		t.Errorf("Chinese before: %s %+v", got(v.Before), v.Before)
+	}
+	// A tranche's amount is money; a unit's is not a plan's, so a number stays a number.
+	if v := p.AuditView(audit.Entry{Entity: "tranche", After: `{"amount":3500000}`}); got(v.After) != "Amount: 35,000.00\n" {
+		t.Errorf("tranche: %s", got(v.After))
+	}
+	if v := p.AuditView(audit.Entry{Entity: "unit", After: `{"amount":35}`}); got(v.After) != "Amount: 35\n" {
+		t.Errorf("unit: %s", got(v.After))
+	}
 }
