@@ -130,7 +130,8 @@ const feedbackCols = `f.id, f.site_id, u.code, u.name_zh, u.name_en, f.service_t
 const feedbackFrom = ` FROM feedback f JOIN org_units u ON u.id = f.site_id LEFT JOIN cards c ON c.id = f.card_id`
 
 // feedbackRows reads responses by a condition on feedback (alias f) and its site (alias u),
-// newest first. The card number is shown only to readers who may see cards.
+// newest first. The card number, the comment and the action taken are shown only to readers who
+// may see cards.
 func (s *Service) feedbackRows(ctx context.Context, q store.Queryer, a access.Actor, cond string, args []any, limit int) ([]Feedback, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+feedbackCols+feedbackFrom+` WHERE `+cond+` ORDER BY f.given_on DESC, f.id DESC LIMIT `+strconv.Itoa(limit), args...)
 	if err != nil {
@@ -147,6 +148,9 @@ func (s *Service) feedbackRows(ctx context.Context, q store.Queryer, a access.Ac
 		f.Anonymous = f.CardID == 0
 		if f.Anonymous || !a.Can(access.ViewCards) {
 			f.Card = ""
+		}
+		if !Exact(a) { // free text about a person's case (see FeedbackReport.CommentsWithheld)
+			f.Comment, f.Action = "", ""
 		}
 		out = append(out, f)
 	}
@@ -245,15 +249,19 @@ type FeedbackReport struct {
 	Total  FeedbackFigures `json:"total"`
 	ByType []TypeFeedback  `json:"by_type"`
 	Latest []Feedback      `json:"latest"` // the latest responses with a comment, at most 10
-	// Suppressed: some figure is withheld from the viewer (see FeedbackFigures); the comments
-	// of a site whose figures are withheld are left out of Latest.
+	// Suppressed: some figure is withheld from the viewer (see FeedbackFigures).
 	Suppressed bool `json:"suppressed"`
+	// CommentsWithheld: the comments exist but are not the viewer's to read. A comment is what
+	// a person wrote about their own case, free text that may name them or their family, so
+	// only those who may open the cards (Exact) read it; donors, evaluators, committee members
+	// and agencies get the figures.
+	CommentsWithheld bool `json:"comments_withheld,omitempty"`
 }
 
 // FeedbackSummary summarises the responses given at the sites of a unit's subtree from..to
 // (dates YYYY-MM-DD or months YYYY-MM, inclusive; either may be blank). To an actor who may not
-// see counts exactly (Exact) small counts are withheld (withholdFeedback), and so are the
-// comments of the sites whose figures are.
+// see counts exactly (Exact) small counts are withheld (withholdFeedback), and so is every
+// comment (CommentsWithheld).
 func (s *Service) FeedbackSummary(ctx context.Context, a access.Actor, unitID int64, from, to string) (FeedbackReport, error) {
 	if err := a.Require(access.ViewReach); err != nil {
 		return FeedbackReport{}, err
@@ -323,17 +331,9 @@ func (s *Service) FeedbackSummary(ctx context.Context, a access.Actor, unitID in
 	out.ByType = typeFigures(all)
 	if !Exact(a) {
 		withholdFeedback(&out)
-		var shown []string
-		for _, site := range out.Sites {
-			if !site.Suppressed {
-				args = append(args, site.SiteID)
-				shown = append(shown, "$"+strconv.Itoa(len(args)))
-			}
-		}
-		if len(shown) == 0 {
-			return out, nil
-		}
-		cond += ` AND f.site_id IN (` + strings.Join(shown, ", ") + `)`
+		err := s.db.R.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1`+feedbackFrom+` WHERE `+cond+` AND f.comment <> '')`, args...).
+			Scan(&out.CommentsWithheld)
+		return out, err
 	}
 	out.Latest, err = s.feedbackRows(ctx, s.db.R, a, cond+` AND f.comment <> ''`, args, 10)
 	return out, err

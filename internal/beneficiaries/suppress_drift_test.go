@@ -77,7 +77,7 @@ func TestSuppressDrift(t *testing.T) {
 // TestSuppressFeedback: three responses at fd1, six at fd2, seven at fd3 (two acted on), each
 // with a comment. The officer sees every figure and comment; a donor sees fd1 suppressed, fd2
 // with it (else fd1 would follow from the whole), fd3 and the whole, the small counts of actions
-// withheld, and fd3's comment alone.
+// withheld, and no comment.
 func TestSuppressFeedback(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -141,12 +141,24 @@ func TestSuppressFeedback(t *testing.T) {
 		if len(don.ByType) != 2 || don.ByType[0] != (TypeFeedback{Type: "life_skills", Responses: 9, MeanRating: 35.0 / 9}) || don.ByType[1].Responses != 7 {
 			t.Errorf("donor: by type %+v", don.ByType)
 		}
-		if got := comments(don); !slices.Equal(got, []string{"fd3 comment"}) {
-			t.Errorf("donor's comments %q", got)
+		// No comment at all, not even fd3's whose figures are shown: a comment is free text that
+		// may name the person; the donor is told there are comments it may not read.
+		if got := comments(don); len(got) != 0 || !don.CommentsWithheld {
+			t.Errorf("donor's comments %q, withheld %v", got, don.CommentsWithheld)
+		}
+		if off.CommentsWithheld {
+			t.Error("the officer is told comments are withheld")
+		}
+		list := xMust(w.svc.Feedback(ctx, w.donorAH, w.fd.ID, 0))(t)
+		for _, f := range list {
+			if f.Comment != "" || f.Action != "" {
+				t.Errorf("donor's list shows %q / %q", f.Comment, f.Action)
+			}
 		}
 		// fd1 alone: the donor sees nothing of it, not even a comment.
 		one := xMust(w.svc.FeedbackSummary(ctx, w.donorAH, w.fd1.ID, "", ""))(t)
-		if !one.Total.Suppressed || one.Total.Responses != 0 || one.Total.MeanRating != 0 || len(one.Latest) != 0 || one.Sites[0].Responses != 0 {
+		if !one.Total.Suppressed || one.Total.Responses != 0 || one.Total.MeanRating != 0 || len(one.Latest) != 0 || one.Sites[0].Responses != 0 ||
+			!one.CommentsWithheld {
 			t.Errorf("donor on fd1 %+v", one)
 		}
 		if exact := xMust(w.svc.FeedbackSummary(ctx, w.officerAH, w.fd1.ID, "", ""))(t); exact.Total.Responses != 3 || len(exact.Latest) != 1 {

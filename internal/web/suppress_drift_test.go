@@ -78,7 +78,11 @@ func TestSuppressFeedbackForDonor(t *testing.T) {
 
 		r = donor.get(t, page)
 		sxSays(t, "donor's feedback", r, `id="feedback-site-`+site+`-n">&lt;5<`, `id="feedback-suppression"`,
-			bnText("en", "suppress.fb_total_withheld", "Unit", x.county.Name("en"), "N", 5), bnText("en", "suppress.withheld", "N", 5))
+			bnText("en", "suppress.fb_total_withheld", "Unit", x.county.Name("en"), "N", 5), bnText("en", "suppress.withheld", "N", 5),
+			`id="feedback-comments-withheld"`, bnText("en", "fb.comments_withheld"))
+		if strings.Contains(x.ah.get(t, page).Body, `id="feedback-comments-withheld"`) {
+			t.Error("the officer, who reads the comments, is told they are withheld")
+		}
 		for _, leak := range []string{"很有帮助的课程", "路太远了", "已回访", "3.50", `id="feedback-latest"`} {
 			if strings.Contains(r.Body, leak) {
 				t.Errorf("the donor's feedback shows %q", leak)
