@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ting/internal/access"
+	"ting/internal/analytics"
 	"ting/internal/store"
 	"ting/internal/valid"
 )
@@ -142,6 +143,14 @@ func (s *Service) Drift(ctx context.Context, a access.Actor, q DriftQuery) (Drif
 	q, err := CheckDrift(q, s.today())
 	if err != nil {
 		return DriftReport{}, err
+	}
+	// Target ages in whole bands for a viewer who may not see counts exactly, as on the reach
+	// page (disclose.go): two reports a year apart in their top age would tell of the people of
+	// that one year.
+	if !Exact(a) {
+		if err := checkAgeGrid(ReachQuery{Filter: analytics.Filter{Aged: true, AgeMin: q.AgeMin, AgeMax: q.AgeMax}}); err != nil {
+			return DriftReport{}, err
+		}
 	}
 	path, err := scopedUnit(ctx, s.db.R, a, q.UnitID)
 	if err != nil {

@@ -287,12 +287,35 @@ func columns(q ReachQuery, by string) ([]column, error) {
 // for the totals alone) the reach of the query's unit, the first row, and of each unit of below
 // (the units directly below it, in the order the caller shows them). The counts are disclosed
 // as Exact says for the actor; an export (export set) suppresses them whoever asks. Suppression
-// hides every count from 1 to MinCell-1 and, where one alone would be hidden in a row or a
-// column, the next smallest with it (see SuppressGrid).
+// hides every count from 1 to MinCell-1; every count that a wider one the viewer could ask
+// would tell 1 to MinCell-1 people apart from (see widenings); and, where one alone would be
+// hidden in a row or a column, the next smallest with it (see SuppressGrid). A viewer who may
+// not see counts exactly asks ages in whole bands only (see checkAgeGrid); an export of one who
+// may keeps the ages asked, its counts suppressed all the same.
 func (s *Service) ReachTable(ctx context.Context, a access.Actor, q ReachQuery, by string, below []int64, export bool) (ReachGrid, error) {
 	cols, err := columns(q, by)
 	if err != nil {
 		return ReachGrid{}, err
+	}
+	if !Exact(a) {
+		if err := checkAgeGrid(q); err != nil {
+			return ReachGrid{}, err
+		}
+	}
+	hide := hides(a, export)
+	counts := &reachCounter{s: s, a: a, seen: map[string]int64{}}
+	// cell counts a cell and, where counts are hidden, withholds it when a wider count would
+	// give it away by difference (before SuppressGrid, which takes such a cell as hidden).
+	cell := func(key string, q ReachQuery) (ReachCell, error) {
+		n, err := counts.count(ctx, q)
+		if err != nil || !hide {
+			return ReachCell{Key: key, People: n}, err
+		}
+		small, err := counts.complementSmall(ctx, q, n)
+		if err != nil || !small {
+			return ReachCell{Key: key, People: n}, err
+		}
+		return ReachCell{Key: key, Suppressed: true}, nil
 	}
 	g := ReachGrid{By: by, Keys: []string{}}
 	for _, c := range cols {
@@ -301,25 +324,25 @@ func (s *Service) ReachTable(ctx context.Context, a access.Actor, q ReachQuery, 
 	for _, unit := range append([]int64{q.UnitID}, below...) {
 		uq := q
 		uq.UnitID = unit
-		n, err := s.Reach(ctx, a, uq)
+		total, err := cell("", uq)
 		if err != nil {
 			return ReachGrid{}, err
 		}
-		row := ReachRow{UnitID: unit, Total: ReachCell{People: n}, Cells: []ReachCell{}}
+		row := ReachRow{UnitID: unit, Total: total, Cells: []ReachCell{}}
 		for _, c := range cols {
 			sub := uq
 			sub.Filter.Types = append([]string(nil), q.Types...)
 			sub.Filter.Groups = append([]string(nil), q.Groups...)
 			c.narrow(&sub)
-			n, err := s.Reach(ctx, a, sub)
+			n, err := cell(c.key, sub)
 			if err != nil {
 				return ReachGrid{}, err
 			}
-			row.Cells = append(row.Cells, ReachCell{Key: c.key, People: n})
+			row.Cells = append(row.Cells, n)
 		}
 		g.Rows = append(g.Rows, row)
 	}
-	if hides(a, export) {
+	if hide {
 		SuppressGrid(g.Rows)
 	}
 	return g, nil

@@ -7,6 +7,7 @@ import (
 
 	"ting/internal/store"
 	"ting/internal/store/storetest"
+	"ting/internal/valid"
 )
 
 // TestSuppressDrift: fd1 served three people in 2012 (one of the target age) and two in
@@ -71,6 +72,19 @@ func TestSuppressDrift(t *testing.T) {
 		}
 		check("officer after the donor", xMust(w.svc.Drift(ctx, w.officerAH, q))(t))
 		check("caseworker", xMust(w.svc.Drift(ctx, w.caseAH, q))(t))
+
+		// Target ages a year short of a band's top are the donor's to ask no more than on the
+		// reach page (the two reports would tell of the people of that year); the officer may.
+		off := q
+		off.AgeMax = 23
+		_, err := w.svc.Drift(ctx, w.donorAH, off)
+		if es, ok := valid.As(err); !ok || es[0].Field != "age_max" || es[0].Rule != "age_grid" {
+			t.Errorf("donor's drift for ages 12-23: %v", err)
+		}
+		xMust(w.svc.Drift(ctx, w.officerAH, off))(t)
+		banded := q
+		banded.AgeMax = 18
+		xMust(w.svc.Drift(ctx, w.donorAH, banded))(t)
 	})
 }
 

@@ -84,8 +84,8 @@ func TestSuppressWithholdChange(t *testing.T) {
 	}
 }
 
-// TestSuppressReachTable asks one narrow question (one person: a girl of 13, left-behind, life
-// skills, at one site) and a table of the county by site and by age band, as a donor and as the
+// TestSuppressReachTable asks one narrow question (one person: a girl of 13, so of 12 to 15,
+// left-behind, life skills, at one site) and a table of the county by site and by age band, as a donor and as the
 // province's officer: the donor sees every count under five hidden, the officer sees them
 // exactly, and an export hides them whoever asks.
 func TestSuppressReachTable(t *testing.T) {
@@ -100,7 +100,7 @@ func TestSuppressReachTable(t *testing.T) {
 		w.xServe(t, w.fd2, "2012-05-11", six...)
 
 		narrow := ReachQuery{UnitID: w.fd1.ID, From: "2012-01", To: "2012-12", Filter: analytics.Filter{Types: []string{"life_skills"}, Sex: "F",
-			Aged: true, AgeMin: 13, AgeMax: 13, Groups: []string{"left_behind"}}}
+			Aged: true, AgeMin: 12, AgeMax: 15, Groups: []string{"left_behind"}}}
 		for _, tt := range []struct {
 			name   string
 			a      access.Actor

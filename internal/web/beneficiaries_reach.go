@@ -105,7 +105,7 @@ func (h *cardsWeb) readReach(q url.Values, a access.Actor) reachForm {
 			rq.AgeMax = n
 		}
 		if len(es) == 0 && rq.AgeMax < rq.AgeMin {
-			es.Add("age_max", "not_before", strconv.Itoa(rq.AgeMin))
+			es.Add("age_max", "not_below_age_min", strconv.Itoa(rq.AgeMin))
 		}
 	}
 	if rq.Sex != "" && !strings.Contains(strings.Join(beneficiaries.Sexes, ","), rq.Sex) {
@@ -185,6 +185,22 @@ func (h *cardsWeb) reachTable(r *http.Request, a access.Actor, f reachForm, expo
 	q := f.Query
 	q.UnitID = u.ID
 	g, err := h.svc.ReachTable(ctx, a, q, f.By, ids, export)
+	if es, ok := valid.As(err); ok && f.Age != "" && f.Age != "custom" {
+		// Ages asked as a band (not typed as bounds) that the domain refuses are said once,
+		// beside the band's choice.
+		var out valid.Errors
+		band := false
+		for _, e := range es {
+			if e.Field == "age_min" || e.Field == "age_max" {
+				if band {
+					continue
+				}
+				e.Field, band = "age_band", true
+			}
+			out = append(out, e)
+		}
+		err = out
+	}
 	if err != nil {
 		return d, err
 	}
@@ -390,8 +406,11 @@ func (h *cardsWeb) drift(w http.ResponseWriter, r *http.Request, a access.Actor)
 			return
 		}
 		status = http.StatusUnprocessableEntity
-		for _, e := range es {
-			d.Errs[e.Field] = h.say(tr, e)
+		for i, e := range es {
+			if e.Field == "age_max" && e.Rule == "not_before" {
+				es[i].Rule = "not_below_age_min" // said as ages, not as the dates not_before says
+			}
+			d.Errs[e.Field] = h.say(tr, es[i])
 		}
 	} else {
 		d.Asked = true

@@ -38,8 +38,8 @@ func sxSays(t *testing.T, what string, r fxResp, wants ...string) {
 // sxSmall finds a count from 1 to 4 standing in a table cell or the figure.
 var sxSmall = regexp.MustCompile(`<(td|strong)[^>]*>[1-4]</`)
 
-// TestSuppressReachForDonor asks one narrow question (a girl of 13, left-behind, counselling,
-// at one community) that one person answers, as a national donor and as the province's
+// TestSuppressReachForDonor asks one narrow question (a girl of 13, so of 12 to 15, left-behind,
+// counselling, at one community) that one person answers, as a national donor and as the province's
 // officer: the donor gets "<5" on the page, suppressed in the API and in the export; the
 // officer, who may open the card, gets 1 on the page and in the API, and "<5" in the export.
 // The table breaks down by the dimension asked.
@@ -51,7 +51,7 @@ func TestSuppressReachForDonor(t *testing.T) {
 		if r := x.ahCase.postForm(t, fmt.Sprintf("/cards/%d/services", girl), url.Values{"type": {"counselling"}, "date": {x.today}, "site_id": {itoa(x.village.ID)}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("service: %d\n%s", r.Status, fxSnippet(r.Body))
 		}
-		ask := "unit=" + itoa(x.village.ID) + "&sex=F&age=custom&age_min=13&age_max=13&group=left_behind&type=counselling&lang=en"
+		ask := "unit=" + itoa(x.village.ID) + "&sex=F&age=custom&age_min=12&age_max=15&group=left_behind&type=counselling&lang=en"
 
 		// The page.
 		r := donor.get(t, "/reach?"+ask)
