@@ -69,6 +69,11 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request, a access.Acto
 		s.fail(w, r, err)
 		return
 	}
+	actors := make([]string, len(entries))
+	for i, e := range entries {
+		actors[i] = e.Actor
+	}
+	s.nameDemoActors(r.Context(), reqCtx(r).tr, names, actors)
 	s.render(w, r, http.StatusOK, "audit", &Page{Title: reqCtx(r).tr.T("audit.title"),
 		Data: auditData{Entries: entries, Names: names, Filter: ff, Pager: pg.with(total)}})
 }

@@ -99,7 +99,8 @@ func (h *interventionsWeb) apiInterventionCreate(ctx context.Context, a access.A
 		return plans.Intervention{}, err
 	}
 	in.WorkPlanID = planID
-	return h.svc.CreateIntervention(ctx, a, in)
+	iv, err := h.svc.CreateIntervention(ctx, a, in)
+	return iv, ivMoneyErrors(err)
 }
 
 func (h *interventionsWeb) apiInterventions(w http.ResponseWriter, r *http.Request, a access.Actor) error {
@@ -139,7 +140,7 @@ func (h *interventionsWeb) apiDraft(w http.ResponseWriter, r *http.Request, a ac
 	}
 	rep, err := h.svc.SaveDraft(r.Context(), a, id, d)
 	if err != nil {
-		return err
+		return ivMoneyErrors(err)
 	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
@@ -398,7 +399,7 @@ func (h *interventionsWeb) apiContributionsImport(w http.ResponseWriter, r *http
 		}
 		defer f.Close()
 		if b.Table, err = plans.ParseContributionTable(f); err != nil {
-			return err
+			return ivMoneyErrors(err)
 		}
 		rates, es := contributionRates(r, to)
 		if len(es) > 0 {
@@ -417,7 +418,7 @@ func (h *interventionsWeb) apiContributionsImport(w http.ResponseWriter, r *http
 	}
 	diffs, cells, err := h.svc.ImportContributions(r.Context(), a, b.UnitID, b.Table, b.SourceRef, b.DryRun)
 	if err != nil {
-		return err
+		return ivMoneyErrors(err)
 	}
 	if diffs == nil {
 		diffs = []plans.Difference{}

@@ -263,6 +263,51 @@ func ivAmount(v int64) string {
 	return strings.TrimSuffix(s, ".00")
 }
 
+// ivMoneyParam reports whether e's parameter is an amount of money: what remains of a budget
+// line, the total an Annex A sub-total row states, the cap on a budget line, a budget or an
+// in-kind cell. (not_above elsewhere names the other field: a numerator's denominator.)
+func ivMoneyParam(e valid.FieldError) bool {
+	switch e.Rule {
+	case "over_budget_line", "inkind_total_twice":
+		return true
+	case "not_above":
+		return e.Field == "amount" || e.Field == "budget"
+	}
+	return false
+}
+
+// ivMoneyErrors writes the amounts failures carry as parameters (ivMoneyParam) as the plans
+// pages write money, with thousands separators: the domain gives them plain ("18000.00", or
+// whole units for a cap), which a message would show as no page does. An amount with decimals
+// keeps them; a cap in whole units stays whole. err is returned as it is when it carries no
+// amount, so a caller can still tell what it is (a plans.OverlapError).
+func ivMoneyErrors(err error) error {
+	es, ok := valid.As(err)
+	if !ok {
+		return err
+	}
+	out, changed := slices.Clone(es), false
+	for i, e := range out {
+		if !ivMoneyParam(e) {
+			continue
+		}
+		v, perr := plans.ParseAmount(e.Param)
+		if perr != nil {
+			continue
+		}
+		if strings.Contains(e.Param, ".") {
+			out[i].Param = ivMoney(v)
+		} else {
+			out[i].Param = ivAmount(v)
+		}
+		changed = true
+	}
+	if !changed {
+		return err
+	}
+	return out
+}
+
 // ivLevelName names a contributor level (Annex A's column) in lang.
 func ivLevelName(code, lang string) string {
 	for _, l := range plans.ContributorLevels {
@@ -463,7 +508,7 @@ func (h *interventionsWeb) contributionsImport(w http.ResponseWriter, r *http.Re
 			res.FileName = fh.Filename
 			table, err = plans.ParseContributionTable(f)
 			f.Close()
-			if vs, ok := valid.As(err); ok {
+			if vs, ok := valid.As(ivMoneyErrors(err)); ok {
 				es = append(es, vs...)
 			} else if err != nil {
 				h.fail(w, r, err)
@@ -486,7 +531,7 @@ func (h *interventionsWeb) contributionsImport(w http.ResponseWriter, r *http.Re
 		table.From, table.To = from, to
 		table = withRates(table, rates, to)
 		diffs, res.Cells, err = h.svc.ImportContributions(ctx, a, unitID, table, res.SourceRef, res.DryRun)
-		if vs, ok := valid.As(err); ok {
+		if vs, ok := valid.As(ivMoneyErrors(err)); ok {
 			es = append(es, vs...)
 		} else if err != nil {
 			h.fail(w, r, err)

@@ -192,6 +192,7 @@ func (h *interventionsWeb) reportData(r *http.Request, a access.Actor, id int64,
 	if err != nil {
 		who = map[string]string{}
 	}
+	h.nameDemoActors(ctx, tr, who, ids)
 	for _, e := range rep.Events {
 		line := ivEventLine{Event: e, Action: tr.T("pw.event." + e.Action), From: tr.T("pw.status." + e.From), To: tr.T("pw.status." + e.To),
 			Comment: e.Comment, Actor: e.Actor}
@@ -359,7 +360,7 @@ func (h *interventionsWeb) reportSave(submit bool) func(w http.ResponseWriter, r
 				err = nil // a concurrent retry of this submission got there first; Submit decides
 			}
 			if err != nil {
-				es, err = formErrors(err)
+				es, err = formErrors(ivMoneyErrors(err))
 				if err != nil {
 					h.fail(w, r, err)
 					return

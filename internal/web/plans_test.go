@@ -214,8 +214,8 @@ func TestPlansCycle(t *testing.T) {
 		r = x.ag.get(t, repPath+"?lang=en")
 		pwWant(t, "report page", r, http.StatusOK, `id="report-form"`, `name="`+exp2+`"`, `name="`+val+`"`, `id="report-submit"`)
 		draft := url.Values{"progress": {"Trained 40 teachers in Nanjing."}, "challenges": {"Teacher turnover."}, exp1: {"25,000"}, exp2: {"30,000.01"}, val: {"40"}}
-		for lang, msg := range map[string]string{"en": "Row 2: Amount: with the earlier reports this exceeds the budget line; 30000.00 remains.",
-			"zh": "第 2 行：金额：加上此前各期报告已超出该预算项；尚余 30000.00。"} {
+		for lang, msg := range map[string]string{"en": "Row 2: Amount: with the earlier reports this exceeds the budget line; 30,000.00 remains.",
+			"zh": "第 2 行：金额：加上此前各期报告已超出该预算项；尚余 30,000.00。"} {
 			r = x.ag.postForm(t, repPath+"/draft?lang="+lang, draft)
 			pwWant(t, lang+": overspent line", r, http.StatusUnprocessableEntity, msg, `id="err-`+exp2+`"`, `value="30,000.01"`)
 		}

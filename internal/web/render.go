@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"ting/internal/access"
 	"ting/internal/audit"
 	"ting/internal/org"
+	"ting/internal/results"
 	"ting/internal/valid"
 )
 
@@ -66,6 +68,16 @@ func (p *Page) ErrorList() []string {
 		out[i] = p.FieldError(e)
 	}
 	return out
+}
+
+// PeriodLabel says a period key (2011S1, 2012-03, LOP) in the reader's language, as the results
+// pages say periods; a key that is not a period's is shown as it is.
+func (p *Page) PeriodLabel(key string) string {
+	per, err := results.ParsePeriod(key)
+	if err != nil {
+		return key
+	}
+	return resPeriodLabel(p.Tr, per)
 }
 
 // Can reports whether the signed-in actor holds permission perm.
@@ -497,6 +509,49 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Language", p.Lang)
 	w.WriteHeader(status)
 	w.Write(out)
+}
+
+// nameDemoActors names, in names (public id → the name a page shows, as
+// results.EnteredByNames gives it: the id itself when no account has it), the ids among ids the
+// demonstration acts under when it has no login of its own for a role: "demo:agency:<partner
+// code>", "demo:office:<unit code>" and "demo:national-office" (demo's cast). No account
+// carries them, so unnamed they would show as written; they read as the partner or office they
+// stand for, marked as the demo's. Names are read as the system, as a recorded value's office
+// is: whoever sees the record may read who acted on it. An id whose partner or office is gone
+// stays as it is.
+func (s *Server) nameDemoActors(ctx context.Context, tr Tr, names map[string]string, ids []string) {
+	tried := map[string]bool{}
+	for _, id := range ids {
+		rest, demo := strings.CutPrefix(id, "demo:")
+		if n, ok := names[id]; !demo || tried[id] || ok && n != id {
+			continue
+		}
+		tried[id] = true
+		name := ""
+		kind, code, _ := strings.Cut(rest, ":")
+		switch kind {
+		case "agency":
+			ps, _, err := s.org.Partners(ctx, access.System, org.PartnerQuery{Search: code, Inactive: true, Limit: 1000})
+			if err == nil {
+				for _, p := range ps {
+					if p.Code == code {
+						name = p.Name(tr.Lang)
+					}
+				}
+			}
+		case "office":
+			if u, err := s.org.UnitByCode(ctx, access.System, code); err == nil {
+				name = u.Name(tr.Lang)
+			}
+		case "national-office":
+			if us, _, err := s.org.Units(ctx, access.System, org.UnitQuery{Level: org.National, Limit: 1}); err == nil && len(us) > 0 {
+				name = us[0].Name(tr.Lang)
+			}
+		}
+		if name != "" {
+			names[id] = tr.T("actor.demo", "Name", name)
+		}
+	}
 }
 
 func (s *Server) fillPage(r *http.Request, p *Page) {

@@ -633,6 +633,7 @@ func (h *resultsWeb) values(w http.ResponseWriter, r *http.Request, a access.Act
 		h.fail(w, r, err)
 		return
 	}
+	h.nameDemoActors(ctx, tr, who, ids)
 	names := h.comboNamer(ctx, tr)
 	for _, v := range vals {
 		line := resValueLine{Value: v, Period: v.Period, Combo: names.name(v.Combo), Figure: resNumPtr(v.Value), EnteredBy: who[v.EnteredBy]}
