@@ -123,7 +123,7 @@ func CheckDrift(q DriftQuery, today string) (DriftQuery, error) {
 	if q.AgeMax < 0 || q.AgeMax > 110 {
 		es.Add("age_max", "range", "0-110")
 	} else if q.AgeMax < q.AgeMin {
-		es.Add("age_max", "not_before", strconv.Itoa(q.AgeMin))
+		es.Add("age_max", "not_below_age_min", strconv.Itoa(q.AgeMin))
 	}
 	if !(q.Threshold > 0 && q.Threshold <= 1) {
 		es.Add("threshold", "range", "0-1")

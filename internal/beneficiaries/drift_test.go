@@ -71,7 +71,7 @@ func TestDrift(t *testing.T) {
 		}{
 			{DriftQuery{UnitID: w.fd.ID, Months: 200}, "months:range(1-120)"},
 			{DriftQuery{UnitID: w.fd.ID, Threshold: 1.5}, "threshold:range(0-1)"},
-			{DriftQuery{UnitID: w.fd.ID, AgeMin: 30, AgeMax: 20}, "age_max:not_before(30)"},
+			{DriftQuery{UnitID: w.fd.ID, AgeMin: 30, AgeMax: 20}, "age_max:not_below_age_min(30)"},
 			{DriftQuery{UnitID: w.fd.ID, AsOf: "2012-13-01"}, "as_of:date"},
 		} {
 			if _, err := s.Drift(ctx, w.caseAH, tt.q); xFails(err) != tt.want {

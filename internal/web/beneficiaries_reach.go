@@ -406,11 +406,8 @@ func (h *cardsWeb) drift(w http.ResponseWriter, r *http.Request, a access.Actor)
 			return
 		}
 		status = http.StatusUnprocessableEntity
-		for i, e := range es {
-			if e.Field == "age_max" && e.Rule == "not_before" {
-				es[i].Rule = "not_below_age_min" // said as ages, not as the dates not_before says
-			}
-			d.Errs[e.Field] = h.say(tr, es[i])
+		for _, e := range es {
+			d.Errs[e.Field] = h.say(tr, e)
 		}
 	} else {
 		d.Asked = true
