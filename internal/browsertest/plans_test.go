@@ -230,7 +230,8 @@ func moneyText(v int64) string {
 	return fmt.Sprintf("%s.%02d", b.String(), v%100)
 }
 
-// moneyPlain writes hundredths as a user types them: no separators.
+// moneyPlain writes hundredths as a user types them and as the domain gives a rule's parameter:
+// no separators.
 func moneyPlain(v int64) string { return fmt.Sprintf("%d.%02d", v/100, v%100) }
 
 // halfOf is the half-year key (2011S1) of a date.
@@ -428,7 +429,7 @@ func TestPlansCycle(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(line2), "3200"),
 		)
 		clickTo(t, ag, "#report-save", 422)
-		overMsg := zh.FieldError(valid.FieldError{Row: 1, Field: "amount", Rule: "over_budget_line", Param: moneyText(apAmount)})
+		overMsg := zh.FieldError(valid.FieldError{Row: 1, Field: "amount", Rule: "over_budget_line", Param: moneyPlain(apAmount)})
 		if got := text(t, ag, "#line-1 .field-error"); got != overMsg {
 			t.Errorf("message beside line 1 = %q, want %q", got, overMsg)
 		}

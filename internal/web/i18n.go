@@ -181,6 +181,9 @@ func (t Tr) fieldErrorParam(e valid.FieldError) string {
 	if e.Rule == "one_of" {
 		return t.oneOfParam(e.Field, e.Param)
 	}
+	if money, ok := ivMoneyParamText(e); ok {
+		return money
+	}
 	family, ok := ruleParamCodes[e.Rule]
 	if !ok || !isCodeLike(e.Param) || !t.Has(family+e.Param) {
 		return e.Param

@@ -587,7 +587,7 @@ func (h *interventionsWeb) interventionCreate(w http.ResponseWriter, r *http.Req
 		http.Redirect(w, r, "/plans/interventions/"+itoa(iv.ID), http.StatusSeeOther)
 		return
 	}
-	fes, err := formErrors(ivMoneyErrors(err))
+	fes, err := formErrors(err)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -99,8 +99,7 @@ func (h *interventionsWeb) apiInterventionCreate(ctx context.Context, a access.A
 		return plans.Intervention{}, err
 	}
 	in.WorkPlanID = planID
-	iv, err := h.svc.CreateIntervention(ctx, a, in)
-	return iv, ivMoneyErrors(err)
+	return h.svc.CreateIntervention(ctx, a, in)
 }
 
 func (h *interventionsWeb) apiInterventions(w http.ResponseWriter, r *http.Request, a access.Actor) error {
@@ -140,7 +139,7 @@ func (h *interventionsWeb) apiDraft(w http.ResponseWriter, r *http.Request, a ac
 	}
 	rep, err := h.svc.SaveDraft(r.Context(), a, id, d)
 	if err != nil {
-		return ivMoneyErrors(err)
+		return err
 	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
@@ -399,7 +398,7 @@ func (h *interventionsWeb) apiContributionsImport(w http.ResponseWriter, r *http
 		}
 		defer f.Close()
 		if b.Table, err = plans.ParseContributionTable(f); err != nil {
-			return ivMoneyErrors(err)
+			return err
 		}
 		rates, es := contributionRates(r, to)
 		if len(es) > 0 {
@@ -418,7 +417,7 @@ func (h *interventionsWeb) apiContributionsImport(w http.ResponseWriter, r *http
 	}
 	diffs, cells, err := h.svc.ImportContributions(r.Context(), a, b.UnitID, b.Table, b.SourceRef, b.DryRun)
 	if err != nil {
-		return ivMoneyErrors(err)
+		return err
 	}
 	if diffs == nil {
 		diffs = []plans.Difference{}

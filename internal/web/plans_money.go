@@ -276,36 +276,22 @@ func ivMoneyParam(e valid.FieldError) bool {
 	return false
 }
 
-// ivMoneyErrors writes the amounts failures carry as parameters (ivMoneyParam) as the plans
-// pages write money, with thousands separators: the domain gives them plain ("18000.00", or
-// whole units for a cap), which a message would show as no page does. An amount with decimals
-// keeps them; a cap in whole units stays whole. err is returned as it is when it carries no
-// amount, so a caller can still tell what it is (a plans.OverlapError).
-func ivMoneyErrors(err error) error {
-	es, ok := valid.As(err)
-	if !ok {
-		return err
+// ivMoneyParamText writes an amount a failure carries as its parameter (ivMoneyParam) as the
+// plans pages write money, with thousands separators: the domain gives it plain ("18000.00",
+// or whole units for a cap), as the API passes it on. An amount with decimals keeps them; a cap
+// in whole units stays whole. ok is false when e carries no amount.
+func ivMoneyParamText(e valid.FieldError) (string, bool) {
+	if !ivMoneyParam(e) {
+		return "", false
 	}
-	out, changed := slices.Clone(es), false
-	for i, e := range out {
-		if !ivMoneyParam(e) {
-			continue
-		}
-		v, perr := plans.ParseAmount(e.Param)
-		if perr != nil {
-			continue
-		}
-		if strings.Contains(e.Param, ".") {
-			out[i].Param = ivMoney(v)
-		} else {
-			out[i].Param = ivAmount(v)
-		}
-		changed = true
+	v, err := plans.ParseAmount(e.Param)
+	if err != nil {
+		return "", false
 	}
-	if !changed {
-		return err
+	if strings.Contains(e.Param, ".") {
+		return ivMoney(v), true
 	}
-	return out
+	return ivAmount(v), true
 }
 
 // ivLevelName names a contributor level (Annex A's column) in lang.
@@ -508,7 +494,7 @@ func (h *interventionsWeb) contributionsImport(w http.ResponseWriter, r *http.Re
 			res.FileName = fh.Filename
 			table, err = plans.ParseContributionTable(f)
 			f.Close()
-			if vs, ok := valid.As(ivMoneyErrors(err)); ok {
+			if vs, ok := valid.As(err); ok {
 				es = append(es, vs...)
 			} else if err != nil {
 				h.fail(w, r, err)
@@ -531,7 +517,7 @@ func (h *interventionsWeb) contributionsImport(w http.ResponseWriter, r *http.Re
 		table.From, table.To = from, to
 		table = withRates(table, rates, to)
 		diffs, res.Cells, err = h.svc.ImportContributions(ctx, a, unitID, table, res.SourceRef, res.DryRun)
-		if vs, ok := valid.As(ivMoneyErrors(err)); ok {
+		if vs, ok := valid.As(err); ok {
 			es = append(es, vs...)
 		} else if err != nil {
 			h.fail(w, r, err)

@@ -360,7 +360,7 @@ func (h *interventionsWeb) reportSave(submit bool) func(w http.ResponseWriter, r
 				err = nil // a concurrent retry of this submission got there first; Submit decides
 			}
 			if err != nil {
-				es, err = formErrors(ivMoneyErrors(err))
+				es, err = formErrors(err)
 				if err != nil {
 					h.fail(w, r, err)
 					return
